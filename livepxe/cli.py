@@ -1,0 +1,124 @@
+"""Command line: ``livepxe SUBCOMMAND`` and ``livecd-iso-to-pxeboot`` (= ``livepxe convert``).
+
+Every failure the user can fix ends as one line on stderr and a non-zero
+exit; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import __version__
+from .convert import INITRD_MODES, PAYLOADS, ConvertOptions, ConvertResult, convert
+from .errors import LivepxeError
+from .payload import COMPRESSORS
+
+#: Modules that add a subcommand: each has add_parser(subparsers) setting ``func``.
+SUBCOMMAND_MODULES: tuple[str, ...] = ()
+
+
+def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("iso", type=Path, metavar="ISO", help="live ISO made by livecd-creator")
+    out = parser.add_argument_group("delivery (default: a self-contained ./tftpboot folder)")
+    out.add_argument("-o", "--output", type=Path, help="write a self-contained tree to this folder (must not exist)")
+    out.add_argument("--tftproot", type=Path, help="integrate into this existing TFTP root instead")
+    out.add_argument("--imagedir", help="with --tftproot: folder for kernel and initrd, relative to the root")
+    out.add_argument("--bootfile", help="with --tftproot: name of the config written to pxelinux.cfg/")
+    boot = parser.add_argument_group("boot")
+    boot.add_argument("--initrd-mode", choices=INITRD_MODES, default="append",
+                      help="append: one initrd (dracut image + ISO); separate: ISO in a second file (default: append)")
+    boot.add_argument("--append", default="", metavar="ARGS", help="extra kernel arguments, e.g. 'console=ttyS0'")
+    boot.add_argument("--cmdline", metavar="ARGS", help="kernel arguments replacing the ISO's own (root= is added)")
+    boot.add_argument("--compress", choices=("none", *COMPRESSORS), default="none",
+                      help="compress the bundled ISO (default none: its squashfs is compressed already)")
+    boot.add_argument("--payload", choices=PAYLOADS, default="iso",
+                      help="iso: the whole ISO, byte for byte (media check works); liveos: a stripped ISO of LiveOS/ only")
+    parser.add_argument("--force", action="store_true", help="replace an existing tree or files")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
+
+
+def options_from(args: argparse.Namespace) -> ConvertOptions:
+    return ConvertOptions(iso=args.iso, output=args.output, tftproot=args.tftproot, imagedir=args.imagedir,
+                          bootfile=args.bootfile, initrd_mode=args.initrd_mode, append=args.append,
+                          cmdline=args.cmdline, compress=args.compress, payload=args.payload,
+                          force=args.force, progress=not args.quiet)
+
+
+def _size(nbytes: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if nbytes < 1024 or unit == "GiB":
+            return f"{nbytes:.0f} {unit}" if unit == "B" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+    raise AssertionError
+
+
+def summary(result: ConvertResult) -> str:
+    kind = "integrated into" if result.layout.integrated else "self-contained tree"
+    lines = [f"{kind} {result.root}"]
+    for path in result.files:
+        lines.append(f"  {str(path.relative_to(result.root)):<40} {_size(path.stat().st_size):>10}")
+    lines.append(f"  kernel arguments: {result.entries[0].cmdline}")
+    lines.append(f"  client RAM needed: {result.ram_mib} MiB or more "
+                 f"(loads {_size(result.initrd_bytes)} of initrd)")
+    return "\n".join(lines)
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    result = convert(options_from(args), warn=lambda m: print(f"{_prog()}: warning: {m}", file=sys.stderr))
+    if not args.quiet:
+        print(summary(result))
+    return 0
+
+
+def _prog() -> str:
+    return os.path.basename(sys.argv[0]) or "livepxe"
+
+
+def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    try:
+        return func(args)
+    except LivepxeError as exc:
+        print(f"{_prog()}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{_prog()}: interrupted; nothing partial was left behind", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"{_prog()}: error: {exc.strerror or exc}{where}; nothing partial was left behind", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livepxe", description="Boot live images made by livecd-creator over the network.")
+    parser.add_argument("--version", action="version", version=f"livepxe {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    convert_parser = sub.add_parser("convert", help="turn a live ISO into a PXE tree (= livecd-iso-to-pxeboot)",
+                                    description="Turn a live ISO into a PXE tree whose initrd carries the ISO.")
+    add_convert_arguments(convert_parser)
+    convert_parser.set_defaults(func=run_convert)
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return _guarded(args.func, args)
+
+
+def iso_to_pxeboot_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="livecd-iso-to-pxeboot",
+                                     description="Turn a live ISO into a PXE tree whose initrd carries the ISO.")
+    parser.add_argument("--version", action="version", version=f"livepxe {__version__}")
+    add_convert_arguments(parser)
+    return _guarded(run_convert, parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""The engine: a live ISO in, a network-boot tree out.
+
+Reads the ISO in user space (`isoreader`), rewrites the kernel arguments
+(`cmdline`), lays the files out for the chosen delivery (`layout`), writes
+them with in-kernel copies into a staging folder (`streamcopy`,
+`treewriter`) and commits the tree whole, with a SHA256SUMS manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import __version__, loaders, manifest, newc, payload, pxelinux
+from .bootentry import BootEntry
+from .cmdline import pxe_cmdline, safe_iso_name
+from .errors import LivepxeError
+from .isoreader import BootImage, LiveIso, read_live_iso
+from .layout import Layout
+from .progress import Progress
+from .streamcopy import FileRange, Segment, total_length, write_file
+from .strip import write_stripped_iso
+from .treewriter import TreeWriter
+
+INITRD_MODES = ("append", "separate")
+PAYLOADS = ("iso", "liveos")
+GIB = 1024 ** 3
+
+
+@dataclass
+class ConvertOptions:
+    iso: Path
+    output: Path | None = None            # self-contained tree; default ./tftpboot
+    tftproot: Path | None = None          # integration mode: all three of these
+    imagedir: str | None = None
+    bootfile: str | None = None
+    initrd_mode: str = "append"
+    append: str = ""                      # extra kernel arguments
+    cmdline: str | None = None            # replaces the ISO's own arguments
+    compress: str = "none"                # none | gzip | xz | zstd
+    payload: str = "iso"                  # iso (whole, byte-identical) | liveos (stripped)
+    force: bool = False
+    progress: bool = True
+
+
+@dataclass
+class ConvertResult:
+    root: Path                            # the TFTP root the tree lives in
+    layout: Layout
+    iso_name: str                         # the ISO's name inside the initramfs
+    entries: list[BootEntry]
+    files: list[Path]                     # everything written, final paths
+    configs: list[Path]
+    ram_mib: int
+    initrd_bytes: int                     # what one client loads (all its initrds)
+    warnings: list[str] = field(default_factory=list)
+
+
+def layout_for(options: ConvertOptions) -> Layout:
+    integration = (options.tftproot, options.imagedir, options.bootfile)
+    if any(v is not None for v in integration):
+        if None in integration:
+            raise LivepxeError("integration mode needs all of --tftproot, --imagedir and --bootfile")
+        if options.output is not None:
+            raise LivepxeError("-o/--output and --tftproot are two deliveries; give one of them")
+        return Layout.integration(Path(options.tftproot), options.imagedir, options.bootfile)
+    return Layout.self_contained(Path(options.output or "tftpboot").absolute())
+
+
+def _check_options(options: ConvertOptions) -> None:
+    if options.initrd_mode not in INITRD_MODES:
+        raise LivepxeError(f"--initrd-mode must be one of {', '.join(INITRD_MODES)}, not {options.initrd_mode!r}")
+    if options.payload not in PAYLOADS:
+        raise LivepxeError(f"--payload must be one of {', '.join(PAYLOADS)}, not {options.payload!r}")
+    if options.compress != "none":
+        if options.compress not in payload.COMPRESSORS:
+            raise LivepxeError(f"--compress must be none, {', '.join(payload.COMPRESSORS)}; not {options.compress!r}")
+        payload.check_compressor(options.compress)
+
+
+def _check_size(what: str, size: int, hint: str) -> None:
+    if size > newc.MAX_MEMBER_SIZE:
+        raise LivepxeError(f"{what} is {size / GIB:.2f} GiB: an initramfs member must be under 4 GiB; {hint}")
+
+
+def _names(iso: LiveIso, separate: bool) -> tuple[list[tuple[str, str]], str | None]:
+    kernels = [(f"vmlinuz{b.index}", f"initrd{b.index}.img") for b in iso.boot_images]
+    return kernels, ("iso0.img" if separate else None)
+
+
+def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) -> ConvertResult:
+    """Write the tree ``options`` describe; raise LivepxeError on bad input (nothing written)."""
+    warnings: list[str] = []
+
+    def note(message: str) -> None:
+        warnings.append(message)
+        if warn:
+            warn(message)
+
+    _check_options(options)
+    layout = layout_for(options)
+    writer = TreeWriter(layout, options.force)
+    iso_path = Path(options.iso)
+    if options.payload == "iso" and iso_path.is_file():
+        _check_size(str(iso_path), iso_path.stat().st_size,
+                    "use --payload liveos to ship only LiveOS/, or boot it over HTTP with root=live:http://…")
+    iso = read_live_iso(iso_path)
+    iso_name = safe_iso_name(iso_path.name)
+    if iso_name != iso_path.name:
+        note(f"{iso_path.name!r} cannot appear in a boot config; the initramfs carries it as {iso_name}")
+
+    separate = options.initrd_mode == "separate"
+    kernels, iso_file = _names(iso, separate)
+    boot_files, missing = loaders.find_files() if not layout.integrated else ({}, [])
+    if missing:
+        note(f"{', '.join(missing)} not found in {', '.join(map(str, loaders.search_dirs()))}; "
+             "install syslinux (Fedora) or pxelinux + syslinux-common (Debian), or set LIVEPXE_SYSLINUX_DIR")
+    relpaths = [layout.file(n) for pair in kernels for n in pair]
+    relpaths += [layout.file(iso_file)] if iso_file else []
+    relpaths += list(boot_files) + [layout.pxelinux_config, layout.file("SHA256SUMS")]
+    writer.check_targets(relpaths)
+
+    mtime = int(iso_path.stat().st_mtime)
+    digests: dict[str, str] = {}
+    with writer:
+        carried = _payload_range(iso, options, writer.scratch())
+        archive = payload.cpio_segments(iso_name, carried, mtime)
+        if options.compress != "none":
+            packed = writer.scratch() / "iso.cpio"
+            payload.write_compressed(packed, archive, options.compress,
+                                     Progress(total_length(archive), "compressing", options.progress))
+            archive = [FileRange(packed, 0, packed.stat().st_size)]
+        plan = _plan_files(iso, kernels, iso_file, archive, layout)
+        plan += [(rel, [FileRange(src, 0, src.stat().st_size)]) for rel, src in boot_files.items()]
+        initrd_bytes = _client_initrd_bytes(plan, layout, kernels[0][1], iso_file)
+        _check_size("the initrd a client loads", initrd_bytes,
+                    "use --payload liveos, or boot over HTTP; the kernel cannot unpack 4 GiB initramfs images")
+        progress = Progress(sum(total_length(s) for _, s in plan), f"writing {layout.root.name}", options.progress)
+        for relpath, segments in plan:
+            digests[relpath] = write_file(writer.path(relpath), segments, progress)
+        progress.finish()
+
+        entries = _entries(iso, kernels, iso_file, iso_name, layout, options)
+        config_text = pxelinux.render(entries, f"Written by livepxe {__version__} from {iso_path.name} "
+                                               f"(volume {iso.label}); initramfs carries /{iso_name}")
+        digests[layout.pxelinux_config] = write_file(writer.path(layout.pxelinux_config), [config_text.encode()])
+        write_file(writer.path(layout.file("SHA256SUMS")), [manifest.sha256sums(digests).encode()], checksum=False)
+
+    original_initrd = iso.boot_images[0].initrd.length
+    ram = manifest.client_ram_mib(initrd_bytes, carried.length, original_initrd)
+    files = [layout.root / p for p in writer.written]
+    return ConvertResult(layout.root, layout, iso_name, entries, files, [layout.root / layout.pxelinux_config],
+                         ram, initrd_bytes, warnings)
+
+
+def _payload_range(iso: LiveIso, options: ConvertOptions, scratch: Path) -> FileRange:
+    if options.payload == "iso":
+        return FileRange(iso.path, 0, iso.size)
+    stripped = scratch / "liveos.iso"
+    write_stripped_iso(iso, stripped)
+    size = stripped.stat().st_size
+    _check_size("the stripped ISO", size, "boot it over HTTP with root=live:http://… instead")
+    return FileRange(stripped, 0, size)
+
+
+def _plan_files(iso: LiveIso, kernels, iso_file: str | None, archive: list[Segment], layout: Layout):
+    plan: list[tuple[str, list[Segment]]] = []
+    for image, (kernel_name, initrd_name) in zip(iso.boot_images, kernels):
+        plan.append((layout.file(kernel_name), [_range(iso, image.kernel)]))
+        initrd: list[Segment] = [_range(iso, image.initrd)]
+        if iso_file is None:  # append mode: pad the dracut image to 4 bytes, then the archive
+            initrd += [newc.padding(image.initrd.length), *archive]
+        plan.append((layout.file(initrd_name), initrd))
+    if iso_file is not None:
+        plan.append((layout.file(iso_file), archive))
+    return plan
+
+
+def _range(iso: LiveIso, item) -> FileRange:
+    return FileRange(iso.path, item.offset, item.length)
+
+
+def _client_initrd_bytes(plan, layout: Layout, first_initrd: str, iso_file: str | None) -> int:
+    sizes = {rel: total_length(segments) for rel, segments in plan}
+    return sizes[layout.file(first_initrd)] + (sizes[layout.file(iso_file)] if iso_file else 0)
+
+
+def _entries(iso: LiveIso, kernels, iso_file, iso_name: str, layout: Layout, options: ConvertOptions) -> list[BootEntry]:
+    entries = []
+    for image, (kernel_name, initrd_name) in zip(iso.boot_images, kernels):
+        initrds = (layout.reference(initrd_name),) + ((layout.reference(iso_file),) if iso_file else ())
+        args = pxe_cmdline(image.args, iso_name, options.append, options.cmdline)
+        label = f"livepxe{image.index}"
+        entries.append(BootEntry(label, f"{iso.label} ({kernel_name})", layout.reference(kernel_name), initrds, args))
+    return entries

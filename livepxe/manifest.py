@@ -1,0 +1,37 @@
+"""The tree's manifest (SHA256SUMS) and the client RAM a bundled boot needs."""
+
+from __future__ import annotations
+
+import math
+
+MIB = 1024 * 1024
+
+#: What the kernel, the unpacked dracut initramfs and a minimal live userspace
+#: take besides the ISO.  The bundled fixture (50 MB ISO) boots in 512 MiB.
+BASE_RAM_MIB = 256
+
+
+def sha256sums(digests: dict[str, str]) -> str:
+    """``sha256sum -c`` format, paths relative to the TFTP root, sorted."""
+    return "".join(f"{digest}  {path}\n" for path, digest in sorted(digests.items()))
+
+
+def parse_sha256sums(text: str) -> dict[str, str]:
+    result = {}
+    for line in text.splitlines():
+        if line.strip():
+            digest, _, path = line.partition("  ")
+            result[path.lstrip("*")] = digest
+    return result
+
+
+def client_ram_mib(initrd_bytes: int, iso_bytes: int, original_initrd_bytes: int) -> int:
+    """Smallest client RAM (MiB, rounded up to 64) for a bundled boot.
+
+    The loader puts the whole initrd in memory, the kernel unpacks it into
+    the rootfs (a second copy of the ISO plus the unpacked dracut image,
+    ~4x its compressed size) before freeing the packed one, and the ISO
+    stays in RAM while the live system runs.
+    """
+    peak = initrd_bytes + iso_bytes + 4 * original_initrd_bytes
+    return 64 * math.ceil((peak / MIB + BASE_RAM_MIB) / 64)

@@ -27,6 +27,18 @@ def _check_writable(directory: Path, what: str) -> None:
         raise LivepxeError(f"{what} {directory} is not writable by this user; choose another or fix its permissions")
 
 
+def _make_dirs(base: Path, directory: Path) -> list[Path]:
+    """Create ``directory`` and missing parents below ``base``, world-readable whatever the umask."""
+    made = []
+    for parent in reversed([directory, *directory.relative_to(base).parents[:-1]]):
+        path = parent if parent.is_absolute() else base / parent
+        if not path.exists():
+            path.mkdir()
+            os.chmod(path, 0o755)
+            made.append(path)
+    return made
+
+
 class TreeWriter:
     """Stage files by their path relative to the layout's root, then commit."""
 
@@ -71,7 +83,7 @@ class TreeWriter:
         """Staging path for ``relpath``; parent folders are made as needed."""
         assert self._stage is not None, "use TreeWriter as a context manager"
         target = self._stage / relpath
-        target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+        _make_dirs(self._stage, target.parent)
         self.written.append(relpath)
         return target
 
@@ -122,11 +134,7 @@ class TreeWriter:
             self.check_targets(self.written)  # a file may have appeared meanwhile
             for relpath in self.written:
                 target = root / relpath
-                for parent in reversed(target.relative_to(root).parents[:-1]):
-                    directory = root / parent
-                    if not directory.exists():
-                        directory.mkdir(mode=0o755)
-                        made_dirs.append(directory)
+                made_dirs += _make_dirs(root, target.parent)
                 if os.path.lexists(target):
                     (backup / relpath).parent.mkdir(parents=True, exist_ok=True)
                     os.rename(target, backup / relpath)

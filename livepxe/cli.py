@@ -76,7 +76,8 @@ def run_convert(args: argparse.Namespace) -> int:
 
 
 def _prog() -> str:
-    return os.path.basename(sys.argv[0]) or "livepxe"
+    name = os.path.basename(sys.argv[0])
+    return "livepxe" if not name or name.endswith(".py") else name
 
 
 def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:

@@ -40,6 +40,14 @@ menuentry 'Test this media & start Fedora-Tiny-Live' --class fedora {{
 """
 
 
+def write_random(path: Path, size: int, chunk: int = 16 * 1024 * 1024) -> None:
+    """Incompressible bytes, written in chunks so a large file never sits in memory."""
+    with open(path, "wb") as stream:
+        while size > 0:
+            stream.write(os.urandom(min(chunk, size)))
+            size -= chunk
+
+
 def require_xorriso() -> str:
     tool = shutil.which("xorriso")
     if tool is None:
@@ -66,10 +74,10 @@ def make_iso(
     for n in range(kernels):
         suffix = "" if layout == "plain" else str(n)
         (tree / kernel_dir / f"vmlinuz{suffix}").write_bytes(os.urandom(5000 + n))
-        (tree / kernel_dir / f"initrd{suffix}.img").write_bytes(os.urandom(initrd_size + n))
+        write_random(tree / kernel_dir / f"initrd{suffix}.img", initrd_size + n)
     if liveos:
         (tree / "LiveOS").mkdir()
-        (tree / "LiveOS" / liveos).write_bytes(os.urandom(squashfs_size))
+        write_random(tree / "LiveOS" / liveos, squashfs_size)
     if "isolinux" in configs:
         (tree / "isolinux").mkdir(exist_ok=True)
         text = "".join(ISOLINUX_CFG.format(n=n if layout != "plain" else "") for n in range(kernels))

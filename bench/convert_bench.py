@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Conversion speed and memory, as ratios to baselines measured in the same run.
+
+Makes a ~1 GiB live ISO (random, incompressible bytes standing in for a
+squashfs, as a real one is), then times with page cache hot:
+  cp               copying the ISO (the floor any conversion must pay)
+  sha256sum        hashing the ISO (the floor of writing SHA256SUMS for it)
+  livepxe (append) the default conversion, with SHA256SUMS
+  livepxe (separate), livepxe --payload liveos, livepxe --compress zstd
+  2008 pipeline    cpio -H newc | gzip -9 appended to the initrd (livecd-iso-to-pxeboot.sh)
+and prints wall time, ratio to cp, and each child's peak RSS.
+Targets (issue 2): livepxe default <= 1.3x cp, peak RSS <= 100 MiB.
+
+    python bench/convert_bench.py [--size-mib 1024] [--workdir DIR] [--skip-2008]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+from isofactory import make_iso  # noqa: E402
+
+MIB = 1024 * 1024
+
+
+def timed(command: list[str] | str, **kwargs) -> tuple[float, float]:
+    """Wall seconds and the child's own peak RSS (MiB) of one command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, **kwargs)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step failed ({proc.returncode}): {command}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def best_of(runs: int, command, cleanup, **kwargs) -> tuple[float, float]:
+    results = []
+    for _ in range(runs):
+        cleanup()
+        results.append(timed(command, **kwargs))
+    cleanup()
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--skip-2008", action="store_true", help="skip the slow gzip -9 baseline")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="livepxe-bench-", dir=args.workdir))
+    try:
+        iso = make_iso(work / "Bench-Live.iso", squashfs_size=args.size_mib * MIB - 100 * MIB,
+                       initrd_size=80 * MIB + 3)
+        subprocess.run(["cat", str(iso)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
+        print(f"ISO: {iso.stat().st_size / MIB:.0f} MiB (initrd 80 MiB, LiveOS {args.size_mib - 100} MiB)")
+        livepxe = [sys.executable, "-m", "livepxe", "convert", "-q", str(iso), "-o", str(work / "out")]
+        clear = lambda: shutil.rmtree(work / "out", ignore_errors=True) or (work / "copy.iso").unlink(missing_ok=True)
+
+        rows = []
+        cp_time, cp_rss = best_of(args.runs, ["cp", str(iso), str(work / "copy.iso")], clear)
+        rows.append(("cp ISO", cp_time, cp_rss, None))
+        rows.append(("sha256sum ISO", *best_of(args.runs, ["sha256sum", str(iso)], clear,
+                                               stdout=subprocess.DEVNULL), None))
+        for name, extra in [("livepxe append (default)", []), ("livepxe separate", ["--initrd-mode", "separate"]),
+                            ("livepxe --payload liveos", ["--payload", "liveos"]),
+                            ("livepxe --compress zstd", ["--compress", "zstd"])]:
+            if "zstd" in extra and shutil.which("zstd") is None:
+                continue
+            seconds, rss = best_of(args.runs, livepxe + extra, clear)
+            timed(livepxe + extra)
+            size = sum(p.stat().st_size for p in (work / "out").glob("*.img"))
+            rows.append((name, seconds, rss, size))
+        if not args.skip_2008:
+            rows.append(("2008 pipeline: cpio | gzip -9", *pipeline_2008(iso, work), None))
+
+        print(f"{'step':<32} {'seconds':>8} {'x cp':>6} {'peak RSS MiB':>13} {'initrds MiB':>12}")
+        for name, seconds, rss, size in rows:
+            sized = f"{size / MIB:12.0f}" if size else f"{'':>12}"
+            print(f"{name:<32} {seconds:8.2f} {seconds / cp_time:6.2f} {rss:13.1f} {sized}")
+        default = rows[2]
+        verdict = "meets" if default[1] / cp_time <= 1.3 and default[2] <= 100 else "MISSES"
+        print(f"default conversion: {default[1] / cp_time:.2f}x cp, {default[2]:.0f} MiB peak RSS "
+              f"-> {verdict} the target (<= 1.3x, <= 100 MiB)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def pipeline_2008(iso: Path, work: Path) -> tuple[float, float]:
+    """What livecd-iso-to-pxeboot.sh did after its loop mount: cpio | gzip -9, appended to the initrd."""
+    staging = work / "2008"
+    staging.mkdir()
+    subprocess.run(["xorriso", "-osirrox", "on", "-indev", str(iso), "-extract", "/images/pxeboot/initrd0.img",
+                    str(staging / "initrd0.img")], check=True, capture_output=True)
+    os.link(iso, staging / "Bench-Live.iso")
+    script = ("cp initrd0.img out.img && echo Bench-Live.iso | cpio -H newc --quiet -L -o | gzip -9 >> out.img")
+    result = timed(["bash", "-c", script], cwd=staging)
+    shutil.rmtree(staging)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,11 +8,11 @@ them with in-kernel copies into a staging folder (`streamcopy`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, loaders, manifest, newc, payload, pxelinux
+from . import __version__, httproot, loaders, manifest, netboot, newc, payload, pxelinux, sizing
 from .bootentry import BootEntry
 from .cmdline import pxe_cmdline, safe_iso_name
 from .errors import LivepxeError
@@ -42,6 +42,7 @@ class ConvertOptions:
     payload: str = "iso"                  # iso (whole, byte-identical) | liveos (stripped)
     force: bool = False
     progress: bool = True
+    http_url: str | None = None           # the client downloads the ISO from here (dracut livenet)
 
 
 @dataclass
@@ -102,7 +103,7 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
     layout = layout_for(options)
     writer = TreeWriter(layout, options.force)
     iso_path = Path(options.iso)
-    if options.payload == "iso" and iso_path.is_file():
+    if options.payload == "iso" and iso_path.is_file() and not options.http_url:
         _check_size(str(iso_path), iso_path.stat().st_size,
                     "use --payload liveos to ship only LiveOS/, or boot it over HTTP with root=live:http://…")
     iso = read_live_iso(iso_path)
@@ -110,7 +111,8 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
     if iso_name != iso_path.name:
         note(f"{iso_path.name!r} cannot appear in a boot config; the initramfs carries it as {iso_name}")
 
-    separate = options.initrd_mode == "separate"
+    url, carry_iso = httproot.iso_url(options.http_url, safe_iso_name(iso_path.name)) if options.http_url else (None, False)
+    separate = options.initrd_mode == "separate" and url is None
     kernels, iso_file = _names(iso, separate)
     boot_files, missing = loaders.find_files() if not layout.integrated else ({}, [])
     if missing:
@@ -118,21 +120,23 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
              "install syslinux (Fedora) or pxelinux + syslinux-common (Debian), or set LIVEPXE_SYSLINUX_DIR")
     relpaths = [layout.file(n) for pair in kernels for n in pair]
     relpaths += [layout.file(iso_file)] if iso_file else []
-    relpaths += list(boot_files) + [layout.pxelinux_config, layout.file("SHA256SUMS")]
+    relpaths += list(boot_files) + [layout.pxelinux_config, layout.file("SHA256SUMS")] + netboot.planned_paths(layout)
+    relpaths += [layout.file(iso_name)] if carry_iso else []
     writer.check_targets(relpaths)
 
     mtime = int(iso_path.stat().st_mtime)
     digests: dict[str, str] = {}
     with writer:
         carried = _payload_range(iso, options, writer.scratch())
-        archive = payload.cpio_segments(iso_name, carried, mtime)
-        if options.compress != "none":
+        archive = payload.cpio_segments(iso_name, carried, mtime) if url is None else []
+        if options.compress != "none" and url is None:
             packed = writer.scratch() / "iso.cpio"
             payload.write_compressed(packed, archive, options.compress,
                                      Progress(total_length(archive), "compressing", options.progress))
             archive = [FileRange(packed, 0, packed.stat().st_size)]
         plan = _plan_files(iso, kernels, iso_file, archive, layout)
         plan += [(rel, [FileRange(src, 0, src.stat().st_size)]) for rel, src in boot_files.items()]
+        plan += [(layout.file(iso_name), [carried])] if carry_iso else []
         initrd_bytes = _client_initrd_bytes(plan, layout, kernels[0][1], iso_file)
         _check_size("the initrd a client loads", initrd_bytes,
                     "use --payload liveos, or boot over HTTP; the kernel cannot unpack 4 GiB initramfs images")
@@ -142,16 +146,28 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
         progress.finish()
 
         entries = _entries(iso, kernels, iso_file, iso_name, layout, options)
-        config_text = pxelinux.render(entries, f"Written by livepxe {__version__} from {iso_path.name} "
-                                               f"(volume {iso.label}); initramfs carries /{iso_name}")
+        if url:
+            entries = [replace(e, cmdline=httproot.http_cmdline(e.cmdline, iso_name, url)) for e in entries]
+        comment = (f"Written by livepxe {__version__} from {iso_path.name} (volume {iso.label}); "
+                   + (f"the client downloads {url}" if url else f"initramfs carries /{iso_name}"))
+        config_text = pxelinux.render(entries, comment)
         digests[layout.pxelinux_config] = write_file(writer.path(layout.pxelinux_config), [config_text.encode()])
+        for message in sizing.initrd_warnings(initrd_bytes):
+            note(message)
+        guidance = {"livepxe": __version__, "iso": iso_path.name, "volume": iso.label, "iso_url": url,
+                    "mode": "http" if url else f"bundled-{options.initrd_mode}", "initrd_bytes": initrd_bytes,
+                    "client_ram_mib": sizing.ram_by_mode(carried.length, iso.boot_images[0].initrd.length),
+                    "warnings": warnings}
+        extra = netboot.write_netboot(writer, layout, entries, comment, guidance,
+                                      "pxelinux.0" if "pxelinux.0" in boot_files else None, note)
+        digests.update(extra.digests)
         write_file(writer.path(layout.file("SHA256SUMS")), [manifest.sha256sums(digests).encode()], checksum=False)
 
     original_initrd = iso.boot_images[0].initrd.length
     ram = manifest.client_ram_mib(initrd_bytes, carried.length, original_initrd)
     files = [layout.root / p for p in writer.written]
-    return ConvertResult(layout.root, layout, iso_name, entries, files, [layout.root / layout.pxelinux_config],
-                         ram, initrd_bytes, warnings)
+    configs = [layout.root / layout.pxelinux_config] + [layout.root / p for p in extra.configs.values()]
+    return ConvertResult(layout.root, layout, iso_name, entries, files, configs, ram, initrd_bytes, warnings)
 
 
 def _payload_range(iso: LiveIso, options: ConvertOptions, scratch: Path) -> FileRange:

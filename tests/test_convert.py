@@ -51,8 +51,9 @@ def test_append_mode_carries_the_iso_byte_for_byte(tiny_iso, tmp_path):
     assert "KERNEL vmlinuz0\n" in config and "APPEND initrd=initrd0.img root=live:/Fedora-Tiny-Live.iso" in config
     subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=tree, check=True)
     assert sorted(p.name for p in tree.iterdir()) == sorted(
-        ["vmlinuz0", "initrd0.img", "pxelinux.cfg", "SHA256SUMS"] + [n for n in ("pxelinux.0", "ldlinux.c32")
-                                                                      if (tree / n).exists()])
+        ["vmlinuz0", "initrd0.img", "pxelinux.cfg", "SHA256SUMS", "grub", "boot.ipxe", "dhcp", "livepxe.json"]
+        + [n for n in ("pxelinux.0", "ldlinux.c32", "bootx64.efi", "grubx64.efi", "grubnetx64.efi")
+           if (tree / n).exists()])
     assert result.ram_mib >= 256
 
 
@@ -75,7 +76,9 @@ def test_integration_mode_touches_nothing_else(tiny_iso, tmp_path):
                            bootfile="live.devel-minimal", progress=False))
     assert all(p.read_bytes() == data for p, data in before.items())
     written = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p not in before)
-    assert written == ["live/devel/minimal/SHA256SUMS", "live/devel/minimal/initrd0.img",
+    assert written == ["grub/live.devel-minimal.cfg", "live/devel/minimal/SHA256SUMS", "live/devel/minimal/boot.ipxe",
+                       "live/devel/minimal/dhcp/dhcpd.conf", "live/devel/minimal/dhcp/dnsmasq.conf",
+                       "live/devel/minimal/initrd0.img", "live/devel/minimal/livepxe.json",
                        "live/devel/minimal/vmlinuz0", "pxelinux.cfg/live.devel-minimal"]
     config = (root / "pxelinux.cfg" / "live.devel-minimal").read_text()
     assert "KERNEL /live/devel/minimal/vmlinuz0" in config

@@ -103,3 +103,22 @@ def read_note(tree: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     return json.loads(path.read_text())
+
+
+def dhcp_snippets(root: Path, layout: Layout) -> str:
+    """The tree's two DHCP snippets, as ``--print-dhcp`` shows them."""
+    parts = []
+    for name in (DNSMASQ_NAME, DHCPD_NAME):
+        path = root / layout.file(name)
+        parts.append(f"### {path}\n{path.read_text()}")
+    return "\n".join(parts)
+
+
+def guidance_line(root: Path, layout: Layout) -> str:
+    """One summary line: RAM per mode and the boot file per firmware, from the tree's note."""
+    note = read_note(root / layout.image_dir) or {}
+    ram = note.get("client_ram_mib", {})
+    files = note.get("boot_files", {})
+    firmware = ", ".join(f"{kind} {path}" for kind, path in files.items() if path) or "none"
+    return (f"  client RAM by mode: ISO in initrd {ram.get('bundled', '?')} MiB, ISO over HTTP (--http-url) "
+            f"{ram.get('http', '?')} MiB; boot files: {firmware}")

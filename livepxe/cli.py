@@ -38,6 +38,10 @@ def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
                       help="compress the bundled ISO (default none: its squashfs is compressed already)")
     boot.add_argument("--payload", choices=PAYLOADS, default="iso",
                       help="iso: the whole ISO, byte for byte (media check works); liveos: a stripped ISO of LiveOS/ only")
+    boot.add_argument("--http-url", metavar="URL",
+                      help="the client downloads the ISO from URL/NAME.iso (or URL itself if it ends in .iso) "
+                           "with dracut's livenet instead of carrying it in the initrd")
+    parser.add_argument("--print-dhcp", action="store_true", help="print dnsmasq and ISC dhcpd snippets for the tree")
     parser.add_argument("--force", action="store_true", help="replace an existing tree or files")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
 
@@ -46,7 +50,7 @@ def options_from(args: argparse.Namespace) -> ConvertOptions:
     return ConvertOptions(iso=args.iso, output=args.output, tftproot=args.tftproot, imagedir=args.imagedir,
                           bootfile=args.bootfile, initrd_mode=args.initrd_mode, append=args.append,
                           cmdline=args.cmdline, compress=args.compress, payload=args.payload,
-                          force=args.force, progress=not args.quiet)
+                          force=args.force, progress=not args.quiet, http_url=args.http_url)
 
 
 def _size(nbytes: int) -> str:
@@ -65,6 +69,8 @@ def summary(result: ConvertResult) -> str:
     lines.append(f"  kernel arguments: {result.entries[0].cmdline}")
     lines.append(f"  client RAM needed: {result.ram_mib} MiB or more "
                  f"(loads {_size(result.initrd_bytes)} of initrd)")
+    from .netboot import guidance_line
+    lines.append(guidance_line(result.root, result.layout))
     return "\n".join(lines)
 
 
@@ -72,6 +78,9 @@ def run_convert(args: argparse.Namespace) -> int:
     result = convert(options_from(args), warn=lambda m: print(f"{_prog()}: warning: {m}", file=sys.stderr))
     if not args.quiet:
         print(summary(result))
+    if args.print_dhcp:
+        from .netboot import dhcp_snippets
+        print(dhcp_snippets(result.root, result.layout))
     return 0
 
 

@@ -1,0 +1,82 @@
+"""Find the newc cpio members inside an initrd, streaming, without unpacking it.
+
+An initrd is a chain of cpio archives, some compressed (dracut's image),
+some not (an early microcode cpio; the ISO livepxe appends).  We only need
+the uncompressed members' names, offsets and sizes, so we scan for the
+``070701`` magic, accept a header only when all thirteen fields are hex and
+the name is NUL-terminated inside the file, and then *seek* past the
+member's data: a gigabyte ISO member costs one header read, and memory
+stays one chunk whatever the file size.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+MAGICS = (b"070701", b"070702")
+HEADER = 110
+CHUNK = 4 * 1024 * 1024
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    offset: int      # where the member's data starts in the file
+    size: int
+
+
+def _align4(n: int) -> int:
+    return (n + 3) & ~3
+
+
+def _parse(fd: int, at: int, file_size: int) -> Member | None:
+    header = os.pread(fd, HEADER, at)
+    if len(header) < HEADER or header[:6] not in MAGICS or not all(c in _HEX for c in header[6:]):
+        return None
+    fields = [int(header[6 + 8 * i: 14 + 8 * i], 16) for i in range(13)]
+    filesize, namesize = fields[6], fields[11]
+    if not 1 <= namesize <= 4096:
+        return None
+    name = os.pread(fd, namesize, at + HEADER)
+    if len(name) != namesize or name[-1:] != b"\0" or b"\0" in name[:-1]:
+        return None
+    data = _align4(at + HEADER + namesize)
+    if data + filesize > file_size:
+        return None
+    return Member(name[:-1].decode("utf-8", "replace"), data, filesize)
+
+
+def members(path: Path) -> list[Member]:
+    """Every uncompressed newc member in ``path`` (trailers excluded), in file order."""
+    found: list[Member] = []
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        pos = 0
+        while pos < size:
+            chunk = os.pread(fd, CHUNK + 5, pos)
+            hits = [i for i in (chunk.find(m) for m in MAGICS) if i >= 0]
+            if not hits:
+                pos += CHUNK
+                continue
+            at = pos + min(hits)
+            member = _parse(fd, at, size)
+            if member is None:
+                pos = at + 1
+                continue
+            if member.name != "TRAILER!!!":
+                found.append(member)
+            pos = _align4(member.offset + member.size)
+    finally:
+        os.close(fd)
+    return found
+
+
+def is_iso9660(path: Path, offset: int = 0) -> bool:
+    """True when an ISO 9660 volume descriptor sits where it must (sector 16)."""
+    with open(path, "rb") as fh:
+        fh.seek(offset + 16 * 2048)
+        return fh.read(6)[1:6] == b"CD001"

@@ -1,0 +1,69 @@
+"""``PxeImageCreator``: one livecd-creator build emits the ISO and a PXE tree.
+
+A subclass of imgcreate's ``LiveImageCreator`` that uses only the hooks
+imgcreate documents for subclasses (``_mount_instroot``,
+``_unmount_instroot``, ``_stage_final_image``; see imgcreate's API file):
+
+* ``_mount_instroot``: after the base class has mounted the install root and
+  written its own ``99-liveos.conf``, put livepxe's dracut drop-in next to
+  it, before any package is installed — the kernel package's scriptlet runs
+  dracut in the root, so the live initramfs is made with it.
+* ``_unmount_instroot``: take the drop-in out (restoring what it displaced)
+  before the base class unmounts, so the shipped image is clean.
+* ``_stage_final_image``: after the base class has written ``<name>.iso``
+  into ``_outdir``, run the engine on it; a tree destined for the ``-o``
+  folder is staged in ``_outdir`` too, so ``package()`` delivers both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import imgcreate
+from imgcreate.errors import CreatorError
+
+from .convert import ConvertResult, convert
+from .dropin import DracutDropIn
+from .errors import LivepxeError
+from .pxeoptions import PxeOptions
+
+
+class PxeCreatorError(LivepxeError, CreatorError):
+    """Raised inside the build: upstream's frontends report CreatorErrors in one
+    line and still clean up; livepxe's code knows it as a LivepxeError."""
+
+
+class PxeImageCreator(imgcreate.LiveImageCreator):  # type: ignore[misc,valid-type]
+    """LiveImageCreator that also writes a PXE tree from the ISO it made."""
+
+    def __init__(self, ks: Any, name: str, *args: Any,
+                 pxe: Optional[PxeOptions] = None, **kwargs: Any) -> None:
+        super().__init__(ks, name, *args, **kwargs)
+        self.pxe = pxe if pxe is not None else PxeOptions()
+        self.pxe_result: Optional[ConvertResult] = None
+        self._dropin: Optional[DracutDropIn] = None
+        try:
+            self.pxe.preflight(self.name)  # before mount(): nothing built yet
+        except LivepxeError as exc:
+            raise PxeCreatorError(str(exc)) from None
+
+    def _mount_instroot(self, base_on: Any = None) -> None:
+        super()._mount_instroot(base_on)
+        self._dropin = DracutDropIn(self._instroot)
+        self._dropin.install()
+
+    def _unmount_instroot(self) -> None:
+        # unmount() runs again from cleanup(); remove() is idempotent.
+        if self._dropin is not None:
+            self._dropin.remove()
+        super()._unmount_instroot()
+
+    def _stage_final_image(self, ops: Optional[list] = None) -> None:
+        super()._stage_final_image([] if ops is None else ops)
+        iso = Path(self._outdir) / f"{self.name}.iso"
+        staging = Path(self._outdir) if self.pxe.delivered_by_package() else None
+        try:
+            self.pxe_result = convert(self.pxe.convert_options(iso, staging))
+        except LivepxeError as exc:
+            raise PxeCreatorError(f"PXE tree from {iso.name}: {exc}") from None

@@ -1,0 +1,103 @@
+"""`livepxe verify`: catches corruption, configs naming missing files, and a root= no initrd carries."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from livepxe import cpioscan
+from livepxe.cli import main
+from livepxe.convert import ConvertOptions, convert
+from livepxe.verify import verify
+
+
+@pytest.fixture
+def tree(tiny_iso, tmp_path) -> Path:
+    convert(ConvertOptions(iso=tiny_iso, output=tmp_path / "tree", progress=False))
+    return tmp_path / "tree"
+
+
+def _rewrite(tree: Path, relpath: str, old: str, new: str) -> None:
+    """Edit a file and update its SHA256SUMS line, so only the edit's meaning is wrong."""
+    path = tree / relpath
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    after = hashlib.sha256(path.read_bytes()).hexdigest()
+    sums = tree / "SHA256SUMS"
+    sums.write_text(sums.read_text().replace(f"{before}  {relpath}", f"{after}  {relpath}"))
+
+
+def test_a_fresh_tree_verifies(tree, capsys):
+    report = verify(tree)
+    assert report.ok, report.problems
+    assert main(["verify", str(tree)]) == 0
+    out = capsys.readouterr().out
+    assert "root=live:/Fedora-Tiny-Live.iso is carried by initrd0.img" in out and "verify: PASS" in out
+    kinds = {line.split(":")[1].strip() for line in out.splitlines() if "is carried by" in line}
+    assert kinds == {"boot.ipxe", "grub/grub.cfg", "pxelinux.cfg/default"}
+
+
+def test_a_corrupted_file_fails(tree, capsys):
+    with open(tree / "initrd0.img", "r+b") as fh:
+        fh.seek(1000)
+        byte = fh.read(1)
+        fh.seek(1000)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    assert not verify(tree).ok
+    assert main(["verify", str(tree)]) == 1
+    assert "FAIL: initrd0.img: checksum differs from SHA256SUMS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("relpath, old, new", [
+    ("pxelinux.cfg/default", "KERNEL vmlinuz0", "KERNEL vmlinuz9"),
+    ("grub/grub.cfg", "initrd /initrd0.img", "initrd /initrd9.img"),
+    ("boot.ipxe", "initrd initrd0.img", "initrd images/initrd0.img"),
+])
+def test_a_config_naming_a_missing_path_fails(tree, relpath, old, new):
+    _rewrite(tree, relpath, old, new)
+    report = verify(tree)
+    missing = new.split()[-1].lstrip("/")
+    assert [p for p in report.problems if p.startswith(relpath) and missing in p and "not under the TFTP root" in p]
+    assert not [p for p in report.problems if "checksum" in p]
+
+
+def test_a_root_no_initrd_carries_fails(tree):
+    _rewrite(tree, "grub/grub.cfg", "root=live:/Fedora-Tiny-Live.iso", "root=live:/Other.iso")
+    assert verify(tree).problems == ["grub/grub.cfg: root=live:/Other.iso but no initrd of the entry carries Other.iso"]
+
+
+def test_separate_mode_and_integration_trees_verify(tiny_iso, tmp_path):
+    convert(ConvertOptions(iso=tiny_iso, output=tmp_path / "sep", initrd_mode="separate", progress=False))
+    report = verify(tmp_path / "sep")
+    assert report.ok and any("carried by iso0.img" in c for c in report.checked)
+    root = tmp_path / "tftp"
+    root.mkdir()
+    convert(ConvertOptions(iso=tiny_iso, tftproot=root, imagedir="live/x", bootfile="live-x", progress=False))
+    report = verify(root / "live" / "x")
+    assert report.ok and report.root == root
+    assert any(c.startswith("grub/live-x.cfg: root=live:/Fedora-Tiny-Live.iso is carried by live/x/initrd0.img")
+               for c in report.checked)
+
+
+@pytest.mark.skipif(shutil.which("bsdtar") is None, reason="needs bsdtar (libarchive-tools)")
+def test_cpio_scan_agrees_with_bsdtar_and_finds_the_iso(tiny_iso, tmp_path):
+    convert(ConvertOptions(iso=tiny_iso, output=tmp_path / "sep", initrd_mode="separate", progress=False))
+    iso0 = tmp_path / "sep" / "iso0.img"
+    listed = subprocess.run(["bsdtar", "-tf", str(iso0)], check=True, capture_output=True, text=True).stdout.split()
+    found = cpioscan.members(iso0)
+    assert [m.name for m in found] == listed == ["Fedora-Tiny-Live.iso"]
+    assert found[0].size == tiny_iso.stat().st_size and cpioscan.is_iso9660(iso0, found[0].offset)
+    with open(iso0, "rb") as fh:
+        fh.seek(found[0].offset)
+        assert fh.read(65536) == tiny_iso.read_bytes()[:65536]
+
+
+def test_verify_needs_a_manifest(tmp_path, capsys):
+    assert main(["verify", str(tmp_path)]) == 1
+    assert "has no SHA256SUMS" in capsys.readouterr().err

@@ -155,7 +155,8 @@ def boot_tree(root: Path, args) -> int:
     note_path = root / "livepxe.json"
     note = json.loads(note_path.read_text()) if note_path.is_file() else {}
     files = note.get("boot_files") or {}
-    modes = [m for m in MODES if files.get(m) and (root / files[m]).is_file()]
+    modes = [m for m in MODES if files.get(m) and (root / files[m]).is_file()
+             and (not getattr(args, "only", None) or m in args.only)]
     if not modes:
         print(f"boot: {root} has no boot files of its own (integration trees boot through the TFTP root's "
               "loaders); boot-test a self-contained tree instead")
@@ -163,10 +164,44 @@ def boot_tree(root: Path, args) -> int:
     ram = args.ram or max(1024, int(note.get("client_ram_mib", {}).get("bundled", 0)) + 256)
     status = 0
     with tempfile.TemporaryDirectory(prefix="livepxe-boot-") as tmp:
+        overlay = serial_overlay(root, Path(tmp) / "tftp")
         for mode in modes:
-            run = boot_mode(root, mode, Path(tmp) / f"{mode}.log", args.marker, args.timeout, ram, files)
+            run = boot_mode(overlay, mode, Path(tmp) / f"{mode}.log", args.marker, args.timeout, ram, files)
             print(f"boot {mode}: {'PASS' if run.passed else 'FAIL'} in {run.seconds:.0f} s ({run.accel}, {ram} MiB)")
             if not run.passed:
                 status = 1
                 print(run.tail())
     return status
+
+
+#: Lines that carry kernel arguments, per config kind, and what to add so the console reaches the log.
+_KERNEL_LINE = {"pxelinux": "APPEND ", "grub": "linux ", "ipxe": "kernel "}
+SERIAL_ARG = "console=ttyS0,115200"
+
+
+def serial_overlay(root: Path, dest: Path) -> Path:
+    """A TFTP root mirroring ``root`` by symlinks, its boot configs copied with ``console=ttyS0`` added.
+
+    Live images print to the screen only; the boot check reads the serial
+    port, so the kernel is told to use it, without touching the user's tree.
+    """
+    from .verify import config_kind
+
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        target = dest / rel
+        if path.is_dir() and not path.is_symlink():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        kind = config_kind(rel.as_posix())
+        if kind is None:
+            target.symlink_to(path.absolute())
+            continue
+        lines = []
+        for line in path.read_text(errors="replace").splitlines():
+            if line.strip().startswith(_KERNEL_LINE[kind]) and "console=ttyS0" not in line:
+                line += f" {SERIAL_ARG}"
+            lines.append(line)
+        target.write_text("\n".join(lines) + "\n")
+    return dest

@@ -171,7 +171,11 @@ def check_entry(root: Path, entry: ConfigEntry, report: Report, scans: dict[str,
                 return
         report.problems.append(f"{where}: root=live:/{name} but no initrd of the entry carries {name}")
     elif re.match(r"^live:(https?|ftp|tftp)://", spec):
-        report.checked.append(f"{where}: the client downloads {spec[5:]} (not fetched by verify)")
+        carried = posixpath.join(posixpath.dirname(entry.kernel), posixpath.basename(spec.split("?")[0]))
+        if (root / carried).is_file() and not cpioscan.is_iso9660(root / carried):
+            report.problems.append(f"{where}: {carried}, the ISO to serve for {spec[5:]}, is not an ISO 9660 image")
+        served = f"the tree's {carried}" if (root / carried).is_file() else "a file outside the tree"
+        report.checked.append(f"{where}: the client downloads {spec[5:]} ({served}; not fetched by verify)")
     else:
         report.checked.append(f"{where}: root={spec} is not a livepxe root (left as given)")
 
@@ -221,6 +225,8 @@ def add_parser(subparsers) -> None:
                                    description="Check a tree written by livepxe; --boot also boots it in QEMU.")
     parser.add_argument("tree", type=Path, metavar="TREE", help="the tree (or, for integration, its --imagedir folder)")
     parser.add_argument("--boot", action="store_true", help="boot each boot path (BIOS, UEFI, iPXE) in QEMU")
+    parser.add_argument("--only", action="append", choices=("bios", "uefi", "ipxe"),
+                        help="with --boot: boot only this way (repeatable; default: every way the tree has)")
     parser.add_argument("--marker", default="login:",
                         help="console text that proves the live system came up (default: 'login:')")
     parser.add_argument("--timeout", type=float, default=420, help="seconds per boot (default 420; TCG is slow)")

@@ -1,0 +1,373 @@
+"""livecd-creator --pxe: the dracut drop-in, the PXE options, the wrapper, the
+upstream patch, and (where imgcreate, root and the build tools exist) a real
+build that emits ISO + PXE tree, both of which must boot in QEMU.
+
+The real-build tests are enabled by ``LIVECD_TOOLS_SRC=/path/to/livecd-tools``
+(a checkout or ``git archive`` export), root, Debian's python3-dnf in the venv
+and ``pip install pykickstart==3.52 urlgrabber``; elsewhere they skip and say so.
+"""
+
+from __future__ import annotations
+
+import optparse
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from livepxe import dropin
+from livepxe.dropin import DROPIN_NAME, LIVEOS_DROPIN, DracutDropIn, dropin_text
+from livepxe.errors import LivepxeError
+from livepxe.livecd_creator import (_SELF_MARKER, check_pykickstart, find_upstream,
+                                    optparse_proxy, wants_in_process)
+from livepxe.pxeoptions import DEFAULT_TREE, PxeOptions, from_values
+from tests.fixtures import livecd_env
+
+REPO = Path(__file__).resolve().parents[1]
+PATCH = REPO / "patches" / "livecd-creator-pxe.patch"
+MODULES_WANTED = ("dmsquash-live", "livenet", "kernel-network-modules")
+DRIVERS_WANTED = ("loop", "isofs", "squashfs", "overlay")
+
+
+# --- the drop-in file ---------------------------------------------------------
+
+def test_packaged_dropin_is_the_one_in_patches() -> None:
+    assert dropin_text() == (REPO / "patches/dracut.conf.d" / DROPIN_NAME).read_bytes()
+
+
+def test_dropin_is_read_after_livecd_creators_own() -> None:
+    """dracut orders drop-ins with `sort -V`: ours must come after 99-liveos.conf."""
+    names = f"{DROPIN_NAME}\n{LIVEOS_DROPIN}\n10-other.conf\n"
+    out = subprocess.run(["sort", "-V"], input=names, capture_output=True, text=True, check=True).stdout
+    assert out.split()[-1] == DROPIN_NAME
+
+
+def test_dropin_passes_dracuts_own_syntax_check(tmp_path: Path) -> None:
+    """dracut warns about `+=" x"` without surrounding blanks; use its own regex."""
+    conf = tmp_path / DROPIN_NAME
+    conf.write_bytes(dropin_text())
+    check = subprocess.run(["grep", "-H", "-e", r'^[^#]*[+]=\("[^ ]\|.*[^ ]"\)', str(conf)],
+                           capture_output=True, text=True)
+    assert check.returncode == 1, check.stdout
+
+
+def _dracut_view(confdir: Path) -> dict[str, str]:
+    """Source the drop-ins as dracut does (bash, `sort -V` order) and read the result."""
+    script = textwrap.dedent("""\
+        cd "$1"
+        for f in $(printf '%s\\n' *.conf | sort -Vu); do . "./$f"; done
+        printf 'add=%s\\nomit=%s\\ndrivers=%s\\nhostonly=%s\\n' \
+            "$add_dracutmodules" "$omit_dracutmodules" "$add_drivers" "$hostonly"
+        """)
+    out = subprocess.run(["bash", "-c", script, "bash", str(confdir)],
+                         capture_output=True, text=True, check=True).stdout
+    return dict(line.split("=", 1) for line in out.splitlines())
+
+
+@pytest.mark.parametrize("user_conf", [
+    # livecd-creator's default set (what it writes without --dracut-conf-args)
+    'add_dracutmodules+=" livenet dmsquash-live overlayfs "\nhostonly=no\n',
+    # --dracut-conf-args without a leading '+': the defaults are replaced
+    'compress=xz\nhostonly=yes\n',
+    # a user set that assigns and omits outright
+    'add_dracutmodules=" lvm "\nomit_dracutmodules+=" livenet dmsquash-live plymouth "\nadd_drivers=" "\n',
+])
+def test_dropin_guarantees_live_modules_whatever_the_user_set(tmp_path: Path, user_conf: str) -> None:
+    (tmp_path / LIVEOS_DROPIN).write_text(user_conf)
+    (tmp_path / DROPIN_NAME).write_bytes(dropin_text())
+    view = _dracut_view(tmp_path)
+    assert set(MODULES_WANTED) <= set(view["add"].split())
+    assert not set(MODULES_WANTED) & set(view["omit"].split())
+    assert set(DRIVERS_WANTED) <= set(view["drivers"].split())
+    assert view["hostonly"] == "no"
+    if "plymouth" in user_conf:
+        assert "plymouth" in view["omit"].split()  # only our modules are taken back
+
+
+def test_without_the_dropin_a_replaced_default_set_loses_dmsquash_live(tmp_path: Path) -> None:
+    """The control for the test above: the guarantee comes from the drop-in."""
+    (tmp_path / LIVEOS_DROPIN).write_text('add_dracutmodules=" lvm "\nomit_dracutmodules+=" livenet "\n')
+    view = _dracut_view(tmp_path)
+    assert "dmsquash-live" not in view["add"].split() and "livenet" in view["omit"].split()
+
+
+# --- installing and removing it -----------------------------------------------
+
+def _dropin_path(root: Path) -> Path:
+    return root / dropin.DROPIN_DIR / DROPIN_NAME
+
+
+def test_install_then_remove_leaves_root_as_it_was(tmp_path: Path) -> None:
+    (tmp_path / dropin.DROPIN_DIR).mkdir(parents=True)
+    d = DracutDropIn(tmp_path)
+    d.install()
+    path = _dropin_path(tmp_path)
+    assert path.read_bytes() == dropin_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    d.remove()
+    assert list((tmp_path / dropin.DROPIN_DIR).iterdir()) == []
+    d.remove()  # unmount() runs again from cleanup(): a second call is a no-op
+    assert not path.exists()
+
+
+def test_displaced_file_is_restored_with_its_mode(tmp_path: Path) -> None:
+    path = _dropin_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text("# the image's own\n")
+    path.chmod(0o600)
+    d = DracutDropIn(tmp_path)
+    d.install()
+    assert path.read_bytes() == dropin_text()
+    d.remove()
+    assert path.read_text() == "# the image's own\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_displaced_symlink_is_restored(tmp_path: Path) -> None:
+    path = _dropin_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.symlink_to("/usr/lib/dracut/elsewhere.conf")
+    d = DracutDropIn(tmp_path)
+    d.install()
+    assert not path.is_symlink()
+    d.remove()
+    assert os.readlink(path) == "/usr/lib/dracut/elsewhere.conf"
+
+
+def test_file_a_package_brought_meanwhile_wins(tmp_path: Path) -> None:
+    """rpm leaves a package's file as .rpmnew when ours is in the way."""
+    d = DracutDropIn(tmp_path)
+    d.install()
+    path = _dropin_path(tmp_path)
+    path.with_name(DROPIN_NAME + ".rpmnew").write_text("# from a package\n")
+    d.remove()
+    assert path.read_text() == "# from a package\n"
+    assert not path.with_name(DROPIN_NAME + ".rpmnew").exists()
+
+
+def test_directory_in_the_way_is_an_error(tmp_path: Path) -> None:
+    _dropin_path(tmp_path).mkdir(parents=True)
+    with pytest.raises(IsADirectoryError):
+        DracutDropIn(tmp_path).install()
+
+
+# --- PXE options ----------------------------------------------------------------
+
+def test_tree_defaults_to_tftpboot_in_the_output_folder(tmp_path: Path) -> None:
+    p = PxeOptions(outdir=tmp_path)
+    assert p.tree_dir() == tmp_path / DEFAULT_TREE
+    assert p.delivered_by_package()
+    staged = p.convert_options(tmp_path / "x.iso", staging_dir=tmp_path / "stage")
+    assert staged.output == tmp_path / "stage" / DEFAULT_TREE
+    assert PxeOptions(outdir=tmp_path, output=tmp_path / "pxe").delivered_by_package()
+
+
+def test_tree_elsewhere_is_written_in_place(tmp_path: Path) -> None:
+    p = PxeOptions(outdir=tmp_path / "out", output=tmp_path / "srv" / "tree")
+    assert not p.delivered_by_package()
+    assert p.convert_options(tmp_path / "x.iso").output == tmp_path / "srv" / "tree"
+
+
+def test_integration_mode_passes_through(tmp_path: Path) -> None:
+    p = PxeOptions(outdir=tmp_path, tftproot=tmp_path, imagedir="live/a", bootfile="live.a",
+                   initrd_mode="separate", append="quiet=no", cmdline="x=1")
+    o = p.convert_options(tmp_path / "x.iso")
+    assert (o.output, o.tftproot, o.imagedir, o.bootfile) == (None, tmp_path, "live/a", "live.a")
+    assert (o.initrd_mode, o.append, o.cmdline) == ("separate", "quiet=no", "x=1")
+    assert not p.delivered_by_package()
+    assert p.planned_paths() == [tmp_path / "live/a/vmlinuz0", tmp_path / "live/a/initrd0.img",
+                                 tmp_path / "live/a/iso0.img", tmp_path / "pxelinux.cfg/live.a"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(initrd_mode="both"), "--initrd-mode must be one of"),
+    (dict(tftproot=Path("/srv/tftp")), "needs all of --tftproot, --imagedir and --bootfile"),
+    (dict(tftproot=Path("/t"), imagedir="../up", bootfile="b"), "--imagedir"),
+    (dict(tftproot=Path("/t"), imagedir="/abs", bootfile="b"), "is absolute"),
+    (dict(tftproot=Path("/t"), imagedir="a", bootfile="default"), "--bootfile"),
+    (dict(output=Path("/x"), tftproot=Path("/t"), imagedir="a", bootfile="b"), "two deliveries"),
+])
+def test_bad_pxe_options_are_one_line_errors(kwargs: dict, message: str) -> None:
+    with pytest.raises(LivepxeError) as err:
+        PxeOptions(**kwargs).check()
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_preflight_refuses_existing_outputs(tmp_path: Path) -> None:
+    with pytest.raises(LivepxeError, match="does not exist; create it first"):
+        PxeOptions(outdir=tmp_path / "missing").preflight("live")
+    PxeOptions(outdir=tmp_path).preflight("live")  # all clear
+    (tmp_path / "live.iso").write_bytes(b"")
+    with pytest.raises(LivepxeError, match="live.iso already exists"):
+        PxeOptions(outdir=tmp_path).preflight("live")
+    (tmp_path / DEFAULT_TREE).mkdir()
+    with pytest.raises(LivepxeError, match=f"{DEFAULT_TREE} already exists"):
+        PxeOptions(outdir=tmp_path).preflight("other")
+
+
+def test_preflight_refuses_taken_integration_targets(tmp_path: Path) -> None:
+    root = tmp_path / "tftp"
+    p = PxeOptions(outdir=tmp_path, tftproot=root, imagedir="live/a", bootfile="live.a")
+    with pytest.raises(LivepxeError, match="TFTP root .* does not exist"):
+        p.preflight("live")
+    (root / "pxelinux.cfg").mkdir(parents=True)
+    p.preflight("live")
+    (root / "pxelinux.cfg/live.a").write_text("")
+    with pytest.raises(LivepxeError, match="live.a already exists"):
+        p.preflight("live")
+
+
+# --- the wrapper: optparse glue, finding upstream, exec ---------------------------
+
+def _upstream_like_parser(seen: list) -> optparse.OptionParser:
+    """An OptionParser from the proxy, with a few of upstream's real option names."""
+    proxy = optparse_proxy(seen.append)
+    parser = proxy.OptionParser()
+    parser.add_option("-c", "--config", dest="kscfg")
+    parser.add_option("-o", "--output", dest="destdir", default=".")
+    parser.add_option("", "--title", dest="title")
+    return parser
+
+
+def test_pxe_options_join_upstreams_parser() -> None:
+    seen: list = []
+    parser = _upstream_like_parser(seen)
+    options, rest = parser.parse_args(["--pxe", "-c", "a.ks", "-o", "/out", "--initrd-mode", "separate",
+                                       "--title", "--pxe-append", "--pxe-append", "console=ttyS0"])
+    assert rest == [] and seen == [options]
+    assert options.title == "--pxe-append"  # an upstream option's value stays upstream's
+    p = from_values(options)
+    assert (p.outdir, p.initrd_mode, p.append) == (Path("/out"), "separate", "console=ttyS0")
+    assert "--tftproot" in parser.format_help() and "--config" in parser.format_help()
+
+
+def test_proxy_forwards_the_rest_of_optparse() -> None:
+    proxy = optparse_proxy(lambda v: None)
+    assert proxy.OptionGroup is optparse.OptionGroup and proxy.SUPPRESS_HELP == optparse.SUPPRESS_HELP
+    assert issubclass(proxy.OptionParser, optparse.OptionParser)
+
+
+def test_only_pxe_and_help_run_in_process() -> None:
+    assert wants_in_process(["--pxe", "-c", "x.ks"]) and wants_in_process(["--help"])
+    assert not wants_in_process(["-c", "x.ks", "--syslinux"])
+
+
+def _script(path: Path, body: str) -> Path:
+    path.write_text(body)
+    path.chmod(0o755)
+    return path
+
+
+def test_upstream_from_environment_then_path(tmp_path: Path) -> None:
+    mine = tmp_path / "venv"
+    other = tmp_path / "sys"
+    mine.mkdir(), other.mkdir()
+    _script(mine / "livecd-creator", f"#!/usr/bin/python3\nfrom {_SELF_MARKER.decode()} import main\n")
+    real = _script(other / "livecd-creator", "#!/bin/sh\n")
+    path = f"{mine}{os.pathsep}{other}"
+    assert find_upstream({"PATH": path}) == real
+    assert find_upstream({"PATH": path, "LIVECD_CREATOR": str(real)}) == real
+    with pytest.raises(LivepxeError, match="LIVECD_CREATOR=.* is not a file"):
+        find_upstream({"PATH": path, "LIVECD_CREATOR": str(tmp_path / "nope")})
+    if not Path("/usr/bin/livecd-creator").exists():
+        with pytest.raises(LivepxeError, match="upstream livecd-creator not found"):
+            find_upstream({"PATH": str(mine)})
+
+
+def _run_wrapper(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(livecd_env.wrapper_argv() + args, env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_without_pxe_upstream_runs_with_same_args_and_exit_code(tmp_path: Path) -> None:
+    """The exec path needs no imgcreate: any program stands in for upstream here."""
+    stand_in = _script(tmp_path / "livecd-creator",
+                       '#!/bin/sh\nprintf "%s|" "$0" "$@"; exit 7\n')
+    env = dict(os.environ, LIVECD_CREATOR=str(stand_in))
+    proc = _run_wrapper(["-c", "a b.ks", "--syslinux"], env)
+    assert proc.returncode == 7
+    assert proc.stdout == f"{stand_in}|-c|a b.ks|--syslinux|"
+
+
+def test_missing_upstream_is_a_one_line_error(tmp_path: Path) -> None:
+    env = dict(os.environ, LIVECD_CREATOR=str(tmp_path / "absent"))
+    proc = _run_wrapper(["--pxe", "-c", "x.ks"], env)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "LIVECD_CREATOR" in proc.stderr
+
+
+def test_new_pykickstart_is_detected(tmp_path: Path) -> None:
+    """The handler shape of pykickstart > 3.52 (F45_Module without moduleList)."""
+    pkg = tmp_path / "pykickstart"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "version.py").write_text(textwrap.dedent("""\
+        class F45_Module:
+            pass
+        class Handler:
+            module = F45_Module()
+        def makeVersion():
+            return Handler()
+        """))
+    code = ("from livepxe.livecd_creator import check_pykickstart\n"
+            "try:\n    check_pykickstart()\nexcept Exception as e:\n    print(e)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO)]))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout
+    assert "incompatible with imgcreate ('F45_Module' object has no attribute 'moduleList')" in out
+    assert "pykickstart==3.52" in out and out.count("\n") == 1
+
+
+def test_installed_pykickstart_is_accepted_when_imgcreate_can_use_it() -> None:
+    pytest.importorskip("pykickstart", reason="pykickstart not installed: " + livecd_env.ENABLE_HINT)
+    from pykickstart.version import makeVersion
+    if not hasattr(makeVersion().module, "moduleList"):
+        with pytest.raises(LivepxeError, match="incompatible"):
+            check_pykickstart()
+    else:
+        check_pykickstart()
+
+
+# --- the patch for distributions ------------------------------------------------
+
+def _src_or_skip() -> Path:
+    src = livecd_env.livecd_tools_src()
+    if src is None:
+        pytest.skip("set LIVECD_TOOLS_SRC to a livecd-tools checkout to test the patch against it")
+    return src
+
+
+def test_patch_applies_to_livecd_tools(tmp_path: Path) -> None:
+    src = _src_or_skip()
+    tree = tmp_path / "lt"
+    shutil.copytree(src / "tools", tree / "tools")
+    proc = subprocess.run(["git", "apply", "--check", "-v", str(PATCH)], cwd=tree,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_patched_livecd_creator_lists_and_checks_pxe_options(tmp_path: Path) -> None:
+    src = _src_or_skip()
+    reason = livecd_env.why_no_imgcreate()
+    if reason:
+        pytest.skip(reason)
+    tree = tmp_path / "lt"
+    shutil.copytree(src / "tools", tree / "tools")
+    subprocess.run(["git", "apply", str(PATCH)], cwd=tree, check=True)
+    env = livecd_env.python_env()
+    env["PYTHONPATH"] = os.pathsep.join([env.get("PYTHONPATH", ""), str(REPO)])
+    script = str(tree / "tools/livecd-creator")
+    help_text = subprocess.run([sys.executable, script, "--help"], env=env,
+                               capture_output=True, text=True, check=True).stdout
+    for flag in ("--pxe", "--pxe-output", "--tftproot", "--imagedir", "--bootfile",
+                 "--initrd-mode", "--pxe-append", "--releasever"):
+        assert flag in help_text
+    ks = tmp_path / "a.ks"
+    ks.write_text("part / --size 1024\n")
+    bad = subprocess.run([sys.executable, script, "--pxe", "--initrd-mode", "x", "-c", str(ks)],
+                         env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and "--initrd-mode must be one of" in bad.stderr

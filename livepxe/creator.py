@@ -17,6 +17,7 @@ imgcreate documents for subclasses (``_mount_instroot``,
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Optional
 
@@ -64,6 +65,9 @@ class PxeImageCreator(imgcreate.LiveImageCreator):  # type: ignore[misc,valid-ty
         iso = Path(self._outdir) / f"{self.name}.iso"
         staging = Path(self._outdir) if self.pxe.delivered_by_package() else None
         try:
-            self.pxe_result = convert(self.pxe.convert_options(iso, staging))
+            self.pxe_result = convert(self.pxe.convert_options(iso, staging), warn=logging.warning)
         except LivepxeError as exc:
             raise PxeCreatorError(f"PXE tree from {iso.name}: {exc}") from None
+        final = self.pxe.tree_dir() if staging is not None else self.pxe_result.root
+        logging.info("PXE tree for %s: %s (clients need about %d MiB of RAM)",
+                     iso.name, final, self.pxe_result.ram_mib)

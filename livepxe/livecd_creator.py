@@ -216,6 +216,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except LivepxeError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # upstream's `finally: creator.cleanup()` has already unmounted and
+        # removed the build; the engine never leaves a half-written tree.
+        print(f"{PROG}: interrupted; the build was cleaned up", file=sys.stderr)
+        return 130
     return 0
 
 

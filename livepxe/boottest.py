@@ -50,7 +50,7 @@ FAILURE_PATTERNS = (
     r"Generating \"/run/initramfs/rdsosreport.txt\"",
 )
 #: Lines that echo the command line: a marker in them proves nothing.
-ECHO_LINES = re.compile(r"Command line:|cmdline:|BOOT_IMAGE=")
+ECHO_LINES = re.compile(r"command line:|cmdline:|BOOT_IMAGE=", re.IGNORECASE)
 MILESTONES = (("kernel", re.compile(r"Linux version \d")),
               ("initramfs", re.compile(r"Run /init as init process|Welcome to .*(Initramfs|dracut)")),
               ("switch-root", re.compile(r"Switch Root|Switching root")))

@@ -42,6 +42,7 @@ class ConvertOptions:
     payload: str = "iso"                  # iso (whole, byte-identical) | liveos (stripped)
     force: bool = False
     progress: bool = True
+    checksums: bool = True                # write SHA256SUMS (one SHA-256 pass, on the second core)
     http_url: str | None = None           # the client downloads the ISO from here (dracut livenet)
 
 
@@ -142,7 +143,7 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
                     "use --payload liveos, or boot over HTTP; the kernel cannot unpack 4 GiB initramfs images")
         progress = Progress(sum(total_length(s) for _, s in plan), f"writing {layout.root.name}", options.progress)
         for relpath, segments in plan:
-            digests[relpath] = write_file(writer.path(relpath), segments, progress)
+            digests[relpath] = write_file(writer.path(relpath), segments, progress, checksum=options.checksums)
         progress.finish()
 
         entries = _entries(iso, kernels, iso_file, iso_name, layout, options)
@@ -161,7 +162,8 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
         extra = netboot.write_netboot(writer, layout, entries, comment, guidance,
                                       "pxelinux.0" if "pxelinux.0" in boot_files else None, note)
         digests.update(extra.digests)
-        write_file(writer.path(layout.file("SHA256SUMS")), [manifest.sha256sums(digests).encode()], checksum=False)
+        if options.checksums:
+            write_file(writer.path(layout.file("SHA256SUMS")), [manifest.sha256sums(digests).encode()], checksum=False)
 
     original_initrd = iso.boot_images[0].initrd.length
     ram = manifest.client_ram_mib(initrd_bytes, carried.length, original_initrd)

@@ -180,3 +180,8 @@ def test_pycdlib_reads_the_iso_the_engine_wrote_nothing_into(tiny_iso, tmp_path)
     iso = pycdlib.PyCdlib()
     iso.open(str(tiny_iso))
     iso.close()
+
+
+def test_no_checksums_writes_no_manifest(tiny_iso, tmp_path):
+    convert(ConvertOptions(iso=tiny_iso, output=tmp_path / "t", checksums=False, progress=False))
+    assert (tmp_path / "t" / "initrd0.img").is_file() and not (tmp_path / "t" / "SHA256SUMS").exists()

@@ -18,6 +18,7 @@ imgcreate documents for subclasses (``_mount_instroot``,
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -60,10 +61,24 @@ class PxeImageCreator(imgcreate.LiveImageCreator):  # type: ignore[misc,valid-ty
             self._dropin.remove()
         super()._unmount_instroot()
 
+    def _package_moves_tree_atomically(self) -> bool:
+        """Stage the tree for package() only where its move is one rename().
+
+        package() moves ``_outdir``'s entries with shutil.move, which copies
+        across file systems: a Ctrl-C then would leave half a tree.  Otherwise
+        the engine writes the tree in place, staged and renamed beside it.
+        """
+        if not self.pxe.delivered_by_package():
+            return False
+        try:
+            return os.stat(self._outdir).st_dev == os.stat(self.pxe.outdir).st_dev
+        except OSError:
+            return False
+
     def _stage_final_image(self, ops: Optional[list] = None) -> None:
         super()._stage_final_image([] if ops is None else ops)
         iso = Path(self._outdir) / f"{self.name}.iso"
-        staging = Path(self._outdir) if self.pxe.delivered_by_package() else None
+        staging = Path(self._outdir) if self._package_moves_tree_atomically() else None
         try:
             self.pxe_result = convert(self.pxe.convert_options(iso, staging), warn=logging.warning)
         except LivepxeError as exc:

@@ -212,6 +212,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         upstream = find_upstream()
         if not wants_in_process(args):
             exec_upstream(upstream, args)
+        if "--pxe" not in args:  # --help alone: upstream's own help if imgcreate is not here
+            try:
+                import_imgcreate(upstream)
+            except LivepxeError:
+                exec_upstream(upstream, args)
         run_with_pxe(upstream, args)
     except LivepxeError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

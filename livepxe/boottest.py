@@ -46,6 +46,7 @@ FAILURE_PATTERNS = (
     r"Entering emergency mode",                          # dracut/systemd emergency shell
     r"dracut-initqueue.*[Cc]ould not boot",
     r"Don't know how to handle",                         # dracut lacks a module for root=
+    r"losetup: /\S+: failed to set up loop device",      # root=live:/NAME.iso not in the initramfs
     r"VFS: Unable to mount root fs",
     r"Generating \"/run/initramfs/rdsosreport.txt\"",
 )

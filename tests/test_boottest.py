@@ -65,6 +65,7 @@ def test_live_systemd_welcome_counts_but_the_initramfs_welcome_does_not():
     "No more network devices",
     "[  OK  ] Entering emergency mode. Exit the shell to continue.",
     "[  90.1] dracut-initqueue[300]: Warning: Could not boot.",
+    "[  24.5] dracut-initqueue[348]: losetup: /missing.iso: failed to set up loop device: No such file or directory",
 ])
 def test_known_fatal_lines_fail_at_once(line):
     _, verdict = scan(["SeaBIOS (version 1.16.2)", line, "LIVEPXE-BOOT-OK"])

@@ -222,3 +222,23 @@ def test_the_time_limit_ends_a_run(kernel, tmp_path):
              console_log=tmp_path / "c.log")
     assert not r.passed and r.reason == "no sign of userspace within the 4 s limit"
     assert r.elapsed < 15
+
+
+# --- `livepxe boot-test` errors: one line, non-zero exit, before any guest starts --------
+
+def test_cli_rejects_a_missing_tree(tmp_path, capsys):
+    from livepxe.cli import main
+    assert main(["boot-test", str(tmp_path / "nope"), "--accel", "tcg"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "is not a folder" in err
+
+
+def test_cli_says_qemu_is_missing(tmp_path, capsys, monkeypatch):
+    from livepxe.cli import main
+    tree = make_tree(tmp_path / "tree")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert main(["boot-test", str(tree), "--accel", "tcg"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == ("livepxe: error: qemu-system-x86_64 not found: install qemu-system-x86 (Debian) "
+                   "or qemu-system-x86-core (Fedora)")
+    assert sorted(p.name for p in (tree / "pxelinux.cfg").iterdir()) == ["default"]

@@ -68,6 +68,7 @@ class Machine:
     bootfile: str | None = None           # path in the TFTP root, or a URL iPXE fetches
     mac: str = DEFAULT_MAC
     nic: str = "e1000"
+    nic_rom: bool = True                  # False: no iPXE ROM, the firmware's own PXE (OVMF + virtio-net-pci)
     kernel: Path | None = None            # direct kernel boot (no firmware, no network)
     initrd: Path | None = None
     append: str = ""
@@ -155,9 +156,9 @@ def qemu_command(m: Machine, accel: str, serial_log: Path) -> list[str]:
             netdev += f",tftp={_qemu_opt(str(m.tftp_root.resolve()))}"
         if m.bootfile:
             netdev += f",bootfile={_qemu_opt(m.bootfile)}"
-        rom = qemuhost.nic_rom(m.nic, uefi=m.firmware is not None)
+        rom = _qemu_opt(str(qemuhost.nic_rom(m.nic, uefi=m.firmware is not None))) if m.nic_rom else ""
         cmd += ["-netdev", netdev,
-                "-device", f"{m.nic},netdev=n0,mac={m.mac},romfile={_qemu_opt(str(rom))}",
+                "-device", f"{m.nic},netdev=n0,mac={m.mac},romfile={rom}",
                 "-boot", "order=n"]
     else:
         cmd += ["-nic", "none"]

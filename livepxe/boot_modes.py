@@ -1,17 +1,15 @@
-"""Boot a tree in QEMU the ways clients do: BIOS/pxelinux, UEFI/GRUB, iPXE over HTTP.
+"""Boot a tree the ways clients do: BIOS/pxelinux, UEFI/GRUB, iPXE over HTTP (on `boottest`'s harness).
 
-QEMU's user network has a DHCP and TFTP server built in (``tftp=``,
-``bootfile=``) and reaches the host's loopback as 10.0.2.2, so a loopback
-HTTP server (``serve_http``) serves iPXE and dracut's livenet.  The serial
-console goes to a file; a boot passes when the live root's marker line
-appears there.
+QEMU's user network has a DHCP and TFTP server built in and reaches the
+host's loopback as 10.0.2.2, so a loopback HTTP server (`serve_http`)
+serves iPXE and dracut's livenet.
 
-UEFI runs OVMF with the NIC's option ROM disabled, so OVMF's own network
+UEFI boots OVMF with no option ROM on a virtio NIC, so OVMF's own network
 stack does PXE: shim fetching ``grubx64.efi`` through iPXE's EFI PXE base
 code gets a 4 MiB buffer in place of the file's size and rejects it
 ("Malformed binary after Attribute Certificate Table"; seen with Debian's
-shim 16.1 and ipxe-qemu 1.0.0+git-20190125), which firmware PXE on real
-machines does not do.
+shim 16.1 and ipxe-qemu 1.0.0+git-20190125).  Firmware PXE on real
+machines, and OVMF's, report the size.
 """
 
 from __future__ import annotations
@@ -19,42 +17,22 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import os
-import shutil
-import subprocess
+import tempfile
 import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from . import bootoverlay, qemuhost
+from .boottest import BootResult, Machine, Watch, boot, default_timeout
 from .errors import LivepxeError
+from .verify import config_kind
 
 OVMF_CANDIDATES = ("/usr/share/ovmf/OVMF.fd", "/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_CODE.fd")
 GUEST_HOST = "10.0.2.2"
-MAC = "52:54:00:12:34:56"
 MODES = ("bios", "uefi", "ipxe")
-
-
-@dataclass
-class BootRun:
-    mode: str
-    passed: bool
-    seconds: float
-    accel: str
-    log: Path
-    command: list[str] = field(default_factory=list)
-
-    def tail(self, lines: int = 25) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.replace("\r", "").splitlines()[-lines:])
-
-
-def qemu_binary() -> str:
-    found = shutil.which("qemu-system-x86_64")
-    if not found:
-        raise LivepxeError("qemu-system-x86_64 not found; install qemu-system-x86 (Debian) or qemu-system-x86-core (Fedora)")
-    return found
+DEFAULT_BOOT_FILES = {"bios": "pxelinux.0", "uefi": "bootx64.efi", "ipxe": "boot.ipxe"}
 
 
 def ovmf_firmware() -> Path:
@@ -64,51 +42,29 @@ def ovmf_firmware() -> Path:
     raise LivepxeError("no OVMF firmware for UEFI boots; install ovmf (Debian) or edk2-ovmf (Fedora)")
 
 
-def accelerator() -> str:
-    """TCG unless ``$LIVEPXE_QEMU_ACCEL`` says otherwise (nested KVM hangs stock kernels here)."""
+def accel_choice() -> str:
+    """``$LIVEPXE_QEMU_ACCEL`` (auto|kvm|tcg), else TCG: network boots have no kernel to probe KVM with."""
     return os.environ.get("LIVEPXE_QEMU_ACCEL", "tcg")
 
 
-def qemu_command(tftp_root: Path, bootfile: str, firmware: str, log: Path, ram_mib: int) -> list[str]:
-    """The QEMU invocation for one network boot; ``firmware`` is "bios" or "uefi"."""
-    netdev = f"user,id=n0,tftp={tftp_root},bootfile={bootfile}"
-    nic = f"virtio-net-pci,netdev=n0,mac={MAC}" + (",romfile=" if firmware == "uefi" else "")
-    command = [qemu_binary(), "-machine", f"q35,accel={accelerator()}", "-m", str(ram_mib), "-smp", "2",
-               "-nodefaults", "-display", "none", "-serial", f"file:{log}", "-no-reboot",
-               "-netdev", netdev, "-device", nic, "-boot", "n"]
+def machine(tftp_root: Path, bootfile: str, firmware: str, ram_mib: int) -> Machine:
+    """The QEMU machine for one network boot; ``firmware`` is "bios" or "uefi"."""
     if firmware == "uefi":
-        command += ["-bios", str(ovmf_firmware())]
-    return command
+        return Machine(memory_mib=ram_mib, firmware=ovmf_firmware(), tftp_root=tftp_root, bootfile=bootfile,
+                       nic="virtio-net-pci", nic_rom=False)
+    if firmware == "bios":
+        return Machine(memory_mib=ram_mib, tftp_root=tftp_root, bootfile=bootfile)
+    raise ValueError(f"firmware must be bios or uefi, not {firmware!r}")
 
 
-def boot(tftp_root: Path, bootfile: str, firmware: str, log: Path, marker: str,
-         timeout: float = 420, ram_mib: int = 1024) -> BootRun:
-    """Boot once; pass when ``marker`` reaches the serial console before ``timeout`` seconds."""
-    if firmware not in ("bios", "uefi"):
-        raise ValueError(f"firmware must be bios or uefi, not {firmware!r}")
-    log.unlink(missing_ok=True)
-    command = qemu_command(tftp_root, bootfile, firmware, log, ram_mib)
-    start = time.monotonic()
-    passed = False
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        while time.monotonic() - start < timeout:
-            if log.exists() and marker.encode() in log.read_bytes():
-                passed = True
-                break
-            if proc.poll() is not None:
-                passed = log.exists() and marker.encode() in log.read_bytes()
-                break
-            time.sleep(0.5)
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    return BootRun(bootfile, passed, time.monotonic() - start, accelerator(), log, command)
+def boot_once(tftp_root: Path, bootfile: str, firmware: str, log: Path, marker: str | None,
+              timeout: float | None = None, ram_mib: int = 1024) -> BootResult:
+    """Boot once; pass on ``marker`` (or, without one, any sign of the live root's userspace)."""
+    watch = Watch.marker(marker) if marker else Watch()
+    accel = qemuhost.choose_accel(accel_choice(), None)
+    limit = timeout or default_timeout(accel.name) + 120
+    return boot(machine(tftp_root, bootfile, firmware, ram_mib), watch, accel=accel, timeout=limit,
+                console_log=log)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -118,7 +74,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextlib.contextmanager
 def serve_http(directory: Path, port: int = 0) -> Iterator[int]:
-    """Serve ``directory`` on 127.0.0.1 (the guest's 10.0.2.2) for the duration; yields the port."""
+    """Serve ``directory`` on 127.0.0.1 (the guest's 10.0.2.2) for the duration; yields the port.
+
+    The folder is looked up per request, so it may be created after the server starts.
+    """
     handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, name="livepxe-http", daemon=True)
@@ -131,62 +90,28 @@ def serve_http(directory: Path, port: int = 0) -> Iterator[int]:
         thread.join()
 
 
-def boot_mode(tree: Path, mode: str, log: Path, marker: str, timeout: float = 420, ram_mib: int = 1024,
-              boot_files: dict[str, str | None] | None = None) -> BootRun:
-    """Boot a self-contained tree by ``mode``: bios (pxelinux over TFTP), uefi (GRUB over TFTP), ipxe (HTTP)."""
-    files = boot_files or {"bios": "pxelinux.0", "uefi": "bootx64.efi", "ipxe": "boot.ipxe"}
-    bootfile = files.get(mode)
+def boot_mode(tree: Path, mode: str, log: Path, marker: str | None, timeout: float | None = None,
+              ram_mib: int = 1024, boot_files: dict[str, str | None] | None = None) -> BootResult:
+    """Boot a self-contained tree by ``mode``: bios (pxelinux, TFTP), uefi (GRUB, TFTP), ipxe (boot.ipxe, HTTP)."""
+    bootfile = (boot_files or DEFAULT_BOOT_FILES).get(mode)
     if not bootfile or not (tree / bootfile).is_file():
         raise LivepxeError(f"{tree} has no {mode} boot file ({bootfile or 'none'}); convert on a host with its loaders")
     if mode == "ipxe":
         with serve_http(tree) as port:
-            run = boot(tree, f"http://{GUEST_HOST}:{port}/{bootfile}", "bios", log, marker, timeout, ram_mib)
-    else:
-        run = boot(tree, bootfile, mode, log, marker, timeout, ram_mib)
-    run.mode = mode
-    return run
+            return boot_once(tree, f"http://{GUEST_HOST}:{port}/{bootfile}", "bios", log, marker, timeout, ram_mib)
+    return boot_once(tree, bootfile, mode, log, marker, timeout, ram_mib)
 
 
-def boot_tree(root: Path, args) -> int:
-    """``verify --boot``: boot a self-contained tree by each path it has; 0 when all reach the marker."""
-    import json
-    import tempfile
-
-    note_path = root / "livepxe.json"
-    note = json.loads(note_path.read_text()) if note_path.is_file() else {}
-    files = note.get("boot_files") or {}
-    modes = [m for m in MODES if files.get(m) and (root / files[m]).is_file()
-             and (not getattr(args, "only", None) or m in args.only)]
-    if not modes:
-        print(f"boot: {root} has no boot files of its own (integration trees boot through the TFTP root's "
-              "loaders); boot-test a self-contained tree instead")
-        return 1
-    ram = args.ram or max(1024, int(note.get("client_ram_mib", {}).get("bundled", 0)) + 256)
-    status = 0
-    with tempfile.TemporaryDirectory(prefix="livepxe-boot-") as tmp:
-        overlay = serial_overlay(root, Path(tmp) / "tftp")
-        for mode in modes:
-            run = boot_mode(overlay, mode, Path(tmp) / f"{mode}.log", args.marker, args.timeout, ram, files)
-            print(f"boot {mode}: {'PASS' if run.passed else 'FAIL'} in {run.seconds:.0f} s ({run.accel}, {ram} MiB)")
-            if not run.passed:
-                status = 1
-                print(run.tail())
-    return status
-
-
-#: Lines that carry kernel arguments, per config kind, and what to add so the console reaches the log.
+#: Lines that carry kernel arguments, per config kind.
 _KERNEL_LINE = {"pxelinux": "APPEND ", "grub": "linux ", "ipxe": "kernel "}
-SERIAL_ARG = "console=ttyS0,115200"
 
 
 def serial_overlay(root: Path, dest: Path) -> Path:
-    """A TFTP root mirroring ``root`` by symlinks, its boot configs copied with ``console=ttyS0`` added.
+    """A TFTP root mirroring ``root`` by symlinks, its pxelinux, GRUB and iPXE configs copied with a serial console.
 
     Live images print to the screen only; the boot check reads the serial
     port, so the kernel is told to use it, without touching the user's tree.
     """
-    from .verify import config_kind
-
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         target = dest / rel
@@ -200,8 +125,32 @@ def serial_overlay(root: Path, dest: Path) -> Path:
             continue
         lines = []
         for line in path.read_text(errors="replace").splitlines():
-            if line.strip().startswith(_KERNEL_LINE[kind]) and "console=ttyS0" not in line:
-                line += f" {SERIAL_ARG}"
+            if line.strip().upper().startswith(_KERNEL_LINE[kind].upper()):
+                line += "".join(f" {a}" for a in bootoverlay.CONSOLE_ARGS if a.split("=")[0] + "=" not in line)
             lines.append(line)
         target.write_text("\n".join(lines) + "\n")
     return dest
+
+
+def boot_tree(root: Path, args) -> int:
+    """``verify --boot``: boot a self-contained tree by each path it has; 0 when all reach userspace."""
+    note_path = root / "livepxe.json"
+    note = json.loads(note_path.read_text()) if note_path.is_file() else {}
+    files = note.get("boot_files") or {}
+    modes = [m for m in MODES if files.get(m) and (root / files[m]).is_file()
+             and (not getattr(args, "only", None) or m in args.only)]
+    if not modes:
+        print(f"boot: {root} has no boot files of its own for {', '.join(args.only or MODES)} (integration "
+              "trees boot through the TFTP root's loaders; use livepxe boot-test with --config there)")
+        return 1
+    ram = args.ram or max(1024, int(note.get("client_ram_mib", {}).get("bundled", 0)) + 256)
+    status = 0
+    with tempfile.TemporaryDirectory(prefix="livepxe-boot-") as tmp:
+        overlay = serial_overlay(root, Path(tmp) / "tftp")
+        for mode in modes:
+            result = boot_mode(overlay, mode, Path(tmp) / f"{mode}.log", args.marker, args.timeout, ram, files)
+            print(f"boot {mode}: {result.summary()} [{ram} MiB]")
+            if not result.passed:
+                status = 1
+                print("\n".join("    " + line for line in result.last_lines()))
+    return status

@@ -227,9 +227,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--boot", action="store_true", help="boot each boot path (BIOS, UEFI, iPXE) in QEMU")
     parser.add_argument("--only", action="append", choices=("bios", "uefi", "ipxe"),
                         help="with --boot: boot only this way (repeatable; default: every way the tree has)")
-    parser.add_argument("--marker", default="login:",
-                        help="console text that proves the live system came up (default: 'login:')")
-    parser.add_argument("--timeout", type=float, default=420, help="seconds per boot (default 420; TCG is slow)")
+    parser.add_argument("--marker", help="console text that proves the live system came up "
+                                         "(default: the live root's systemd banner or a serial login prompt)")
+    parser.add_argument("--timeout", type=float, help="seconds per boot (default: by accelerator; TCG is slow)")
     parser.add_argument("--ram", type=int, default=None, help="guest RAM in MiB (default: livepxe.json's estimate)")
     parser.set_defaults(func=run)
 

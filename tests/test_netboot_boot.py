@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from livepxe import boot_modes
+from livepxe.boottest import BootResult
 from livepxe.cli import main
 from livepxe.convert import ConvertOptions, convert
 
@@ -38,9 +39,9 @@ def fixture_iso():
         pytest.skip(f"fixture ISO could not be built: {exc}")
 
 
-def _assert_boots(run: boot_modes.BootRun, marker: str) -> None:
-    print(f"{run.mode}: {'PASS' if run.passed else 'FAIL'} in {run.seconds:.1f} s ({run.accel})")
-    assert run.passed, f"{marker!r} not on the console after {run.seconds:.0f} s; last lines:\n{run.tail()}"
+def _assert_boots(mode: str, run: BootResult) -> None:
+    print(f"{mode}: {run.summary()}")
+    assert run.passed, f"{run.summary()}; last lines:\n" + "\n".join(run.last_lines())
 
 
 def test_uefi_ovmf_boots_the_bundled_tree(fixture_iso, tmp_path):
@@ -54,8 +55,8 @@ def test_uefi_ovmf_boots_the_bundled_tree(fixture_iso, tmp_path):
         pytest.skip("no UEFI loaders on this host: install shim-signed + grub-efi-amd64-signed or grub-efi-amd64-bin")
     run = boot_modes.boot_mode(result.root, "uefi", tmp_path / "uefi.log", fixture_iso.marker,
                                boot_files=note["boot_files"])
-    _assert_boots(run, fixture_iso.marker)
-    assert f"root=live:/{result.iso_name}" in run.log.read_text(errors="replace")
+    _assert_boots("uefi", run)
+    assert f"root=live:/{result.iso_name}" in run.console_log.read_text(errors="replace")
 
 
 def test_verify_boot_ipxe_over_http_boots_the_bundled_tree(fixture_iso, tmp_path, capsys):
@@ -75,8 +76,8 @@ def test_http_live_root_downloads_the_iso_and_boots_via_pxelinux(fixture_iso, tm
         result = convert(ConvertOptions(iso=fixture_iso.iso, output=tree, progress=False,
                                         http_url=f"http://{boot_modes.GUEST_HOST}:{port}/"))
         assert result.initrd_bytes < fixture_iso.iso.stat().st_size
-        run = boot_modes.boot(tree, "pxelinux.0", "bios", tmp_path / "http-root.log", fixture_iso.marker)
-    run.mode = "bios+http-root"
-    _assert_boots(run, fixture_iso.marker)
-    assert f"root=live:http://{boot_modes.GUEST_HOST}:{port}/{result.iso_name}" in run.log.read_text(errors="replace")
+        run = boot_modes.boot_once(tree, "pxelinux.0", "bios", tmp_path / "http-root.log", fixture_iso.marker)
+    _assert_boots("bios+http-root", run)
+    console = run.console_log.read_text(errors="replace")
+    assert f"root=live:http://{boot_modes.GUEST_HOST}:{port}/{result.iso_name}" in console
 

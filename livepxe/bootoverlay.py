@@ -35,6 +35,7 @@ class TreeBoot:
     bootfile: str
     config: Path  # the pxelinux config the client will read
     kernel: Path | None  # its first kernel, on the host (for the KVM probe)
+    added: tuple[str, ...] = ()  # kernel arguments the test copy adds
 
 
 def mac_config_name(mac: str) -> str:
@@ -147,9 +148,11 @@ def prepare(tree: Path, scratch: Path, mac: str, config: str | None = None,
     routed = cfgdir / mac_config_name(mac)
     if routed.is_symlink() or routed.exists():
         routed.unlink()
-    routed.write_text(add_args(text, extra))
+    patched = add_args(text, extra)
+    routed.write_text(patched)
+    added = tuple(a for a in extra if a not in text.split() and a in patched.split())
     return TreeBoot(root=scratch, bootfile=boot_name, config=source,
-                    kernel=first_kernel(tree, text))
+                    kernel=first_kernel(tree, text), added=added)
 
 
 def as_is(tree: Path, bootfile: str | None = None) -> TreeBoot:

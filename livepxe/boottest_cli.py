@@ -83,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         log = args.console_log or Path(scratch) / "console.log"
         print(f"booting {args.tree} ({tb.config.relative_to(args.tree.resolve())} via {tb.bootfile}) "
               f"in QEMU: {memory} MiB, {accel.why}, limit {timeout:.0f} s", file=out, flush=True)
+        if tb.added:
+            print(f"for this test only, the kernel also gets: {' '.join(tb.added)}", file=out, flush=True)
         watch = Watch.marker(args.marker) if args.marker else Watch()
         result = boot(Machine(memory_mib=memory, firmware=args.firmware, tftp_root=tb.root,
                               bootfile=tb.bootfile, mac=args.mac),

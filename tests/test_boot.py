@@ -99,6 +99,7 @@ def test_separate_mode_tree_passes_livepxe_boot_test(live, tmp_path, capsys):
     print(out)
     assert status == 0, out
     assert "PASS: userspace reached" in out and "userspace after" in out
+    assert "for this test only, the kernel also gets: console=ttyS0,115200" in out
     log = (tmp_path / "separate.log").read_text(errors="replace")
     assert "console=ttyS0,115200" in log and "live media: /dev/loop" in log
     assert (result.root / "pxelinux.cfg/default").read_text() == config  # the tree is untouched

@@ -174,6 +174,7 @@ def test_overlay_routes_the_test_client_and_leaves_the_tree_alone(tmp_path):
     assert (tree / "pxelinux.cfg/live.devel").read_text() == before
     assert sorted(p.name for p in (tree / "pxelinux.cfg").iterdir()) == ["live.devel"]
     assert tb.bootfile == "pxelinux.0" and tb.kernel == tree.resolve() / "img/vmlinuz0"
+    assert tb.added == bootoverlay.CONSOLE_ARGS
     sizes = [p.stat().st_size for p in bootoverlay.referenced_files(tree, before)]
     assert sizes == [10, 100]
 

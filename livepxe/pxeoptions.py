@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from .convert import INITRD_MODES, ConvertOptions, layout_for
+from . import httproot
+from .convert import INITRD_MODES, PAYLOADS, ConvertOptions, layout_for
 from .errors import LivepxeError
+from .payload import COMPRESSORS
 
 DEFAULT_TREE = "tftpboot"
 
@@ -36,6 +38,9 @@ class PxeOptions:
     initrd_mode: str = "append"
     append: str = ""                      # extra kernel arguments
     cmdline: Optional[str] = None         # replaces the ISO's kernel arguments
+    http_url: Optional[str] = None        # clients download the ISO from here (livenet)
+    payload: str = "iso"                  # iso | liveos (stripped ISO)
+    compress: str = "none"                # none | gzip | xz | zstd
 
     @property
     def integrated(self) -> bool:
@@ -57,12 +62,19 @@ class PxeOptions:
         return ConvertOptions(iso=iso, output=output, tftproot=self.tftproot,
                               imagedir=self.imagedir, bootfile=self.bootfile,
                               initrd_mode=self.initrd_mode, append=self.append,
-                              cmdline=self.cmdline)
+                              cmdline=self.cmdline, http_url=self.http_url,
+                              payload=self.payload, compress=self.compress)
 
     def check(self) -> None:
         """Option errors, before any work (the engine's own rules, plus the outdir)."""
         if self.initrd_mode not in INITRD_MODES:
             raise LivepxeError(f"--initrd-mode must be one of {', '.join(INITRD_MODES)}, not {self.initrd_mode!r}")
+        if self.payload not in PAYLOADS:
+            raise LivepxeError(f"--pxe-payload must be one of {', '.join(PAYLOADS)}, not {self.payload!r}")
+        if self.compress not in ("none", *COMPRESSORS):
+            raise LivepxeError(f"--pxe-compress must be one of none, {', '.join(COMPRESSORS)}, not {self.compress!r}")
+        if self.http_url is not None:
+            httproot.iso_url(self.http_url, "probe.iso")
         if self.output is not None and self.integrated:
             raise LivepxeError("--pxe-output and --tftproot are two deliveries; give one of them")
         layout_for(self.convert_options(Path("probe.iso")))  # integration triple, imagedir, bootfile
@@ -119,6 +131,15 @@ _OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
                           help="Extra kernel arguments for the PXE boot entries.")),
     ("--pxe-cmdline", dict(dest="pxe_cmdline", metavar='"ARGS"', default=None,
                            help="Kernel arguments replacing the ISO's own (root=live:… is still set).")),
+    ("--pxe-http-url", dict(dest="pxe_http_url", metavar="URL", default=None,
+                            help="Clients download the ISO from URL (dracut livenet) instead of "
+                                 "carrying it in the initrd.")),
+    ("--pxe-payload", dict(dest="pxe_payload", metavar="WHAT", default="iso",
+                           help="iso: the whole ISO in the initrd (default); liveos: a stripped "
+                                "ISO holding only LiveOS/.")),
+    ("--pxe-compress", dict(dest="pxe_compress", metavar="METHOD", default="none",
+                            help="Compress the carried ISO: none (default), "
+                                 + ", ".join(COMPRESSORS) + ".")),
 )
 
 
@@ -140,4 +161,5 @@ def from_values(values: Any) -> PxeOptions:
                       output=path(values.pxe_output), tftproot=path(values.pxe_tftproot),
                       imagedir=values.pxe_imagedir, bootfile=values.pxe_bootfile,
                       initrd_mode=values.pxe_initrd_mode, append=values.pxe_append,
-                      cmdline=values.pxe_cmdline)
+                      cmdline=values.pxe_cmdline, http_url=values.pxe_http_url,
+                      payload=values.pxe_payload, compress=values.pxe_compress)

@@ -178,10 +178,13 @@ def test_tree_elsewhere_is_written_in_place(tmp_path: Path) -> None:
 
 def test_integration_mode_passes_through(tmp_path: Path) -> None:
     p = PxeOptions(outdir=tmp_path, tftproot=tmp_path, imagedir="live/a", bootfile="live.a",
-                   initrd_mode="separate", append="quiet=no", cmdline="x=1")
+                   initrd_mode="separate", append="quiet=no", cmdline="x=1",
+                   http_url="http://192.0.2.1/live/", payload="liveos", compress="xz")
+    p.check()
     o = p.convert_options(tmp_path / "x.iso")
     assert (o.output, o.tftproot, o.imagedir, o.bootfile) == (None, tmp_path, "live/a", "live.a")
     assert (o.initrd_mode, o.append, o.cmdline) == ("separate", "quiet=no", "x=1")
+    assert (o.http_url, o.payload, o.compress) == ("http://192.0.2.1/live/", "liveos", "xz")
     assert not p.delivered_by_package()
     assert p.planned_paths() == [tmp_path / "live/a/vmlinuz0", tmp_path / "live/a/initrd0.img",
                                  tmp_path / "live/a/iso0.img", tmp_path / "pxelinux.cfg/live.a"]
@@ -194,6 +197,9 @@ def test_integration_mode_passes_through(tmp_path: Path) -> None:
     (dict(tftproot=Path("/t"), imagedir="/abs", bootfile="b"), "is absolute"),
     (dict(tftproot=Path("/t"), imagedir="a", bootfile="default"), "--bootfile"),
     (dict(output=Path("/x"), tftproot=Path("/t"), imagedir="a", bootfile="b"), "two deliveries"),
+    (dict(payload="squashfs"), "--pxe-payload must be one of"),
+    (dict(compress="lz4"), "--pxe-compress must be one of"),
+    (dict(http_url="file:///srv/live.iso"), "--http-url"),
 ])
 def test_bad_pxe_options_are_one_line_errors(kwargs: dict, message: str) -> None:
     with pytest.raises(LivepxeError) as err:
@@ -241,11 +247,13 @@ def test_pxe_options_join_upstreams_parser() -> None:
     seen: list = []
     parser = _upstream_like_parser(seen)
     options, rest = parser.parse_args(["--pxe", "-c", "a.ks", "-o", "/out", "--initrd-mode", "separate",
-                                       "--title", "--pxe-append", "--pxe-append", "console=ttyS0"])
+                                       "--title", "--pxe-append", "--pxe-append", "console=ttyS0",
+                                       "--pxe-http-url", "http://192.0.2.1/", "--pxe-compress", "zstd"])
     assert rest == [] and seen == [options]
     assert options.title == "--pxe-append"  # an upstream option's value stays upstream's
     p = from_values(options)
     assert (p.outdir, p.initrd_mode, p.append) == (Path("/out"), "separate", "console=ttyS0")
+    assert (p.http_url, p.compress, p.payload) == ("http://192.0.2.1/", "zstd", "iso")
     assert "--tftproot" in parser.format_help() and "--config" in parser.format_help()
 
 
@@ -465,6 +473,20 @@ def test_initramfs_in_iso_holds_the_dropins_modules(pxe_build: Build, tmp_path: 
     kos = {Path(line.split()[-1]).name for line in listing.splitlines() if line.rstrip().endswith(".ko")}
     for driver in DRIVERS_WANTED + ("e1000", "virtio_net"):
         assert f"{driver}.ko" in kos, f"{driver}.ko missing from the initramfs"
+
+
+@pytest.mark.imgcreate
+def test_control_plain_build_with_the_same_args_lacks_them(tmp_path: Path) -> None:
+    """Without --pxe (upstream alone, via the exec path) the replaced dracut set
+    leaves dmsquash-live out: the modules above are there because of the drop-in."""
+    b = Build(tmp_path)
+    proc = b.run(build_argv(b.ks, b.out, b.tmpdir))
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert sorted(p.name for p in b.out.iterdir()) == [f"{LABEL}.iso"]
+    initrd = _iso_file(b.out / f"{LABEL}.iso", "/images/pxeboot/initrd0.img", tmp_path / "initrd0.img")
+    listing = subprocess.run(["lsinitrd", str(initrd)], capture_output=True, text=True, check=True).stdout
+    modules = listing.split("dracut modules:", 1)[1].split("=" * 10, 1)[0].split()
+    assert "dmsquash-live" not in modules and "livenet" not in modules
 
 
 @pytest.mark.imgcreate

@@ -29,7 +29,6 @@ import importlib.metadata
 import optparse as real_optparse
 import os
 import runpy
-import shutil
 import sys
 import types
 from pathlib import Path

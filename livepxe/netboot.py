@@ -29,7 +29,7 @@ from typing import Any, Callable, Sequence
 from . import dhcp, efi, grubnet, ipxe
 from .bootentry import BootEntry
 from .layout import Layout
-from .streamcopy import FileRange, write_file
+from .streamcopy import FileRange, Segment, write_file
 from .treewriter import TreeWriter
 
 NOTE_NAME = "livepxe.json"
@@ -68,8 +68,13 @@ def write_netboot(writer: TreeWriter, layout: Layout, entries: Sequence[BootEntr
     """Stage the GRUB config, UEFI loaders, boot.ipxe, DHCP snippets and livepxe.json."""
     out = NetbootFiles()
 
+    def stage(relpath: str, segments: list[Segment]) -> None:
+        digest = write_file(writer.path(relpath), segments)
+        assert digest is not None  # write_file checksums by default
+        out.digests[relpath] = digest
+
     def put(relpath: str, text: str) -> None:
-        out.digests[relpath] = write_file(writer.path(relpath), [text.encode()])
+        stage(relpath, [text.encode()])
 
     loaders = None
     if not layout.integrated:
@@ -78,7 +83,7 @@ def write_netboot(writer: TreeWriter, layout: Layout, entries: Sequence[BootEntr
             warn(efi.MISSING_HINT)
         else:
             for relpath, source in loaders.files.items():
-                out.digests[relpath] = write_file(writer.path(relpath), [FileRange(source, 0, source.stat().st_size)])
+                stage(relpath, [FileRange(source, 0, source.stat().st_size)])
             out.uefi_loaders = loaders.kind
 
     out.configs["grub"] = grub_config_path(layout, loaders)

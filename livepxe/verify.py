@@ -193,10 +193,10 @@ def verify(tree: Path) -> Report:
     if not configs:
         report.problems.append(f"{SUMS} lists no boot config")
     for relpath in configs:
-        path = root / relpath
-        if not path.is_file():
+        path, kind = root / relpath, config_kind(relpath)
+        if not path.is_file() or kind is None:
             continue
-        entries = PARSERS[config_kind(relpath)](path.read_text(errors="replace"), relpath)
+        entries = PARSERS[kind](path.read_text(errors="replace"), relpath)
         if not entries:
             report.problems.append(f"{relpath}: no boot entry found")
         for entry in entries:

@@ -114,6 +114,8 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
 
     url, carry_iso = httproot.iso_url(options.http_url, safe_iso_name(iso_path.name)) if options.http_url else (None, False)
     separate = options.initrd_mode == "separate" and url is None
+    if url and options.initrd_mode == "separate":
+        note("--initrd-mode separate has no effect with --http-url: the initrd carries no ISO")
     kernels, iso_file = _names(iso, separate)
     boot_files, missing = loaders.find_files() if not layout.integrated else ({}, [])
     if missing:

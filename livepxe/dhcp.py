@@ -40,8 +40,15 @@ def dnsmasq(files: BootFiles, comment: str) -> str:
         lines.append(f"dhcp-boot=tag:efi-x86_64,tag:!ipxe,{files.uefi}")
     if files.bios:
         lines.append(f"dhcp-boot=tag:!efi-x86_64,tag:!ipxe,{files.bios}")
+    lines += [f"# {line}" for line in missing_notes(files)]
     lines.append("")
     return "\n".join(lines)
+
+
+def missing_notes(files: BootFiles) -> list[str]:
+    """Say which firmware this tree brings no loader for (integration mode, or none on the host)."""
+    return [f"No {kind} loader in this tree: keep the boot file your TFTP root already serves {kind} clients."
+            for kind, path in (("BIOS", files.bios), ("UEFI", files.uefi)) if not path]
 
 
 def _quoted(text: str) -> str:
@@ -56,7 +63,8 @@ def isc_dhcpd(files: BootFiles, comment: str) -> str:
     if files.uefi:
         branches.append((" or ".join(f"option arch = 00:{a:02x}" for a in ARCH_UEFI_X64), files.uefi))
     lines = [f"# {comment}", "# Set next-server to the TFTP server holding the tree:",
-             "# next-server 192.0.2.1;", "option arch code 93 = unsigned integer 16;"]
+             "# next-server 192.0.2.1;", *(f"# {line}" for line in missing_notes(files)),
+             "option arch code 93 = unsigned integer 16;"]
     for i, (test, filename) in enumerate(branches):
         lines += [f"{'if' if i == 0 else '} elsif'} {test} {{", f"  filename {_quoted(filename)};"]
     if files.bios:

@@ -11,6 +11,7 @@ the tree in QEMU by each boot path the tree has (``boot_modes``).
 from __future__ import annotations
 
 import argparse
+import json
 import posixpath
 import re
 import shlex
@@ -201,7 +202,25 @@ def verify(tree: Path) -> Report:
             report.problems.append(f"{relpath}: no boot entry found")
         for entry in entries:
             check_entry(root, entry, report, scans)
+    check_boot_files(tree, root, report)
     return report
+
+
+def check_boot_files(tree: Path, root: Path, report: Report) -> None:
+    """The boot files livepxe.json (and so the DHCP snippets) name must exist under the TFTP root."""
+    note = tree / "livepxe.json"
+    if not note.is_file():
+        return
+    try:
+        files = json.loads(note.read_text()).get("boot_files") or {}
+    except ValueError:
+        report.problems.append(f"{note.name}: not valid JSON")
+        return
+    for kind, path in sorted(files.items()):
+        if path and "://" not in path and not (root / path).is_file():
+            report.problems.append(f"{note.name}: the {kind} boot file {path} is not under the TFTP root {root}")
+        elif path:
+            report.checked.append(f"{kind} clients boot {path}")
 
 
 def run(args: argparse.Namespace) -> int:

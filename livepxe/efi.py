@@ -5,7 +5,8 @@ Microsoft's UEFI CA) is the DHCP boot file and loads ``grubx64.efi`` from
 its own folder.  On Debian that GRUB is ``grub-efi-amd64-signed``'s netboot
 image, whose built-in config sources ``$prefix/grub.cfg`` with ``$prefix``
 = ``(tftp,SERVER)/grub`` (seen in QEMU/OVMF): so ``grub/grub.cfg``.  Fedora's
-``grubx64.efi`` reads ``grub.cfg`` beside itself.  Without signed files, an
+``grubx64.efi`` reads ``grub.cfg`` beside itself (as the RHEL/Oracle Linux
+PXE guides place it; not booted here, there is no Fedora host to copy from).  Without signed files, an
 unsigned GRUB image is made at convert time with ``grub-mkimage`` (prefix
 ``/grub``, every module it needs built in, so the tree carries one file).
 

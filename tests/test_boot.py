@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import qemuhost
+from livepxe import loaders, qemuhost
 from livepxe.boottest import DEFAULT_MAC, BootResult, Machine, Watch, boot
 from livepxe.bootoverlay import mac_config_name
 from livepxe.cli import main
@@ -115,8 +115,10 @@ def test_integration_mode_tree_boots_via_per_mac_config(accel, tmp_path):
     old = live_iso("old")
     root = tmp_path / "tftpboot"
     (root / "pxelinux.cfg").mkdir(parents=True)
-    for name, src in (("pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0"),
-                      ("ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32")):
+    found, missing = loaders.find_files()
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}: apt-get install pxelinux syslinux-common")
+    for name, src in found.items():  # what the TFTP server already serves
         shutil.copyfile(src, root / name)
     (root / "pxelinux.cfg/default").write_text("DEFAULT local\nLABEL local\n  LOCALBOOT 0\n")
     result = convert(ConvertOptions(iso=old.iso, tftproot=root, imagedir="live/fixture/old",

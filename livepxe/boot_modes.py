@@ -149,7 +149,8 @@ def boot_tree(root: Path, args) -> int:
         overlay = serial_overlay(root, Path(tmp) / "tftp")
         for mode in modes:
             result = boot_mode(overlay, mode, Path(tmp) / f"{mode}.log", args.marker, args.timeout, ram, files)
-            print(f"boot {mode}: {result.summary()} [{ram} MiB]")
+            steps = ", ".join(f"{name} at {t:.0f} s" for name, t in result.milestones.items())
+            print(f"boot {mode}: {result.summary()} [{ram} MiB]" + (f"; {steps}" if steps else ""))
             if not result.passed:
                 status = 1
                 print("\n".join("    " + line for line in result.last_lines()))

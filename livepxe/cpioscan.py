@@ -32,7 +32,8 @@ def _align4(n: int) -> int:
     return (n + 3) & ~3
 
 
-def _parse(fd: int, at: int, file_size: int) -> Member | None:
+def parse_header(fd: int, at: int, file_size: int) -> Member | None:
+    """The member whose newc header starts at ``at``, or None if none valid does."""
     header = os.pread(fd, HEADER, at)
     if len(header) < HEADER or header[:6] not in MAGICS or not all(c in _HEX for c in header[6:]):
         return None
@@ -63,7 +64,7 @@ def members(path: Path) -> list[Member]:
                 pos += CHUNK
                 continue
             at = pos + min(hits)
-            member = _parse(fd, at, size)
+            member = parse_header(fd, at, size)
             if member is None:
                 pos = at + 1
                 continue

@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import cpioscan, ipxe
+from . import cpioscan, initrdprobe, ipxe
 from .cmdline import split_words
 from .errors import LivepxeError
 from .manifest import parse_sha256sums
@@ -175,6 +175,9 @@ def check_entry(root: Path, entry: ConfigEntry, report: Report, scans: dict[str,
         carried = posixpath.join(posixpath.dirname(entry.kernel), posixpath.basename(spec.split("?")[0]))
         if (root / carried).is_file() and not cpioscan.is_iso9660(root / carried):
             report.problems.append(f"{where}: {carried}, the ISO to serve for {spec[5:]}, is not an ISO 9660 image")
+        local = [p for p in entry.initrds[:1] if "://" not in p and (root / p).is_file()]
+        for problem in initrdprobe.http_root_problems(root / local[0]) if local else []:
+            report.problems.append(f"{where}: {problem}")
         served = f"the tree's {carried}" if (root / carried).is_file() else "a file outside the tree"
         report.checked.append(f"{where}: the client downloads {spec[5:]} ({served}; not fetched by verify)")
     else:

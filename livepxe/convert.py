@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, httproot, loaders, manifest, netboot, newc, payload, pxelinux, sizing
+from . import __version__, httproot, initrdprobe, loaders, manifest, netboot, newc, payload, pxelinux, sizing
 from .bootentry import BootEntry
 from .cmdline import pxe_cmdline, safe_iso_name
 from .errors import LivepxeError
@@ -116,6 +116,10 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
     separate = options.initrd_mode == "separate" and url is None
     if url and options.initrd_mode == "separate":
         note("--initrd-mode separate has no effect with --http-url: the initrd carries no ISO")
+    if url:
+        for message in initrdprobe.http_root_problems(iso.path, iso.boot_images[0].initrd.offset,
+                                                      iso.boot_images[0].initrd.length):
+            note(message)
     kernels, iso_file = _names(iso, separate)
     boot_files, missing = loaders.find_files() if not layout.integrated else ({}, [])
     if missing:

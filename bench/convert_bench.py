@@ -4,14 +4,15 @@
 Makes a ~1 GiB live ISO (random, incompressible bytes standing in for a
 squashfs, as a real one is), then times with page cache hot:
   cp               copying the ISO (the floor any conversion must pay)
-  sha256sum        hashing the ISO (the floor of writing SHA256SUMS for it)
+  openssl sha256   hashing the ISO with OpenSSL, as Python's hashlib does (the floor
+                   of writing SHA256SUMS; coreutils' sha256sum is slower here)
   livepxe (append) the default conversion, with SHA256SUMS
   livepxe (separate), livepxe --payload liveos, livepxe --compress zstd
   2008 pipeline    cpio -H newc | gzip -9 appended to the initrd (livecd-iso-to-pxeboot.sh)
 and prints wall time, ratio to cp, and each child's peak RSS.
 Targets (issue 2): livepxe default <= 1.3x cp, peak RSS <= 100 MiB.
 
-    python bench/convert_bench.py [--size-mib 1024] [--workdir DIR] [--skip-2008]
+    python bench/convert_bench.py [--size-mib 1024] [--workdir DIR] [--skip-2008]   (needs GNU time, xorriso, cpio)
 """
 
 from __future__ import annotations
@@ -32,16 +33,20 @@ from isofactory import make_iso  # noqa: E402
 MIB = 1024 * 1024
 
 
-def timed(command: list[str] | str, **kwargs) -> tuple[float, float]:
-    """Wall seconds and the child's own peak RSS (MiB) of one command."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, **kwargs)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"benchmark step failed ({proc.returncode}): {command}")
-    return elapsed, usage.ru_maxrss / 1024
+def timed(command: list[str], **kwargs) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one command.
+
+    RSS comes from GNU time, which forks the command from its own small
+    process: a child forked straight from this Python would report this
+    process's RSS as its own floor.
+    """
+    with tempfile.NamedTemporaryFile("r") as rss_file:
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *command], **kwargs)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise SystemExit(f"benchmark step failed ({proc.returncode}): {command}")
+        return elapsed, int(rss_file.read().split()[-1]) / 1024
 
 
 def best_of(runs: int, command, cleanup, **kwargs) -> tuple[float, float]:
@@ -73,15 +78,17 @@ def main() -> int:
         rows = []
         cp_time, cp_rss = best_of(args.runs, ["cp", str(iso), str(work / "copy.iso")], clear)
         rows.append(("cp ISO", cp_time, cp_rss, None))
-        rows.append(("sha256sum ISO", *best_of(args.runs, ["sha256sum", str(iso)], clear,
-                                               stdout=subprocess.DEVNULL), None))
+        rows.append(("openssl sha256 ISO", *best_of(args.runs, ["openssl", "dgst", "-sha256", str(iso)], clear,
+                                                    stdout=subprocess.DEVNULL), None))
         for name, extra in [("livepxe append (default)", []), ("livepxe separate", ["--initrd-mode", "separate"]),
                             ("livepxe --payload liveos", ["--payload", "liveos"]),
-                            ("livepxe --compress zstd", ["--compress", "zstd"])]:
+                            ("livepxe --compress zstd", ["--compress", "zstd"]),
+                            ("livepxe --no-checksums", ["--no-checksums"])]:
             if "zstd" in extra and shutil.which("zstd") is None:
                 continue
-            seconds, rss = best_of(args.runs, livepxe + extra, clear)
-            timed(livepxe + extra)
+            quiet = {"stderr": subprocess.DEVNULL}  # size warnings, expected for a 1 GiB initrd
+            seconds, rss = best_of(args.runs, livepxe + extra, clear, **quiet)
+            timed(livepxe + extra, **quiet)
             size = sum(p.stat().st_size for p in (work / "out").glob("*.img"))
             rows.append((name, seconds, rss, size))
         if not args.skip_2008:
@@ -91,10 +98,13 @@ def main() -> int:
         for name, seconds, rss, size in rows:
             sized = f"{size / MIB:12.0f}" if size else f"{'':>12}"
             print(f"{name:<32} {seconds:8.2f} {seconds / cp_time:6.2f} {rss:13.1f} {sized}")
-        default = rows[2]
-        verdict = "meets" if default[1] / cp_time <= 1.3 and default[2] <= 100 else "MISSES"
-        print(f"default conversion: {default[1] / cp_time:.2f}x cp, {default[2]:.0f} MiB peak RSS "
-              f"-> {verdict} the target (<= 1.3x, <= 100 MiB)")
+        by_name = {row[0]: row for row in rows}
+        sha_time = by_name["openssl sha256 ISO"][1]
+        for name in ("livepxe append (default)", "livepxe --no-checksums"):
+            _, seconds, rss, _ = by_name[name]
+            verdict = "meets" if seconds / cp_time <= 1.3 and rss <= 100 else "MISSES"
+            print(f"{name}: {seconds / cp_time:.2f}x cp ({seconds / max(cp_time, sha_time):.2f}x the slower of "
+                  f"cp and SHA-256), {rss:.0f} MiB peak RSS -> {verdict} the target (<= 1.3x cp, <= 100 MiB)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

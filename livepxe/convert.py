@@ -8,7 +8,7 @@ them with in-kernel copies into a staging folder (`streamcopy`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -16,7 +16,7 @@ from . import __version__, httproot, initrdprobe, loaders, manifest, netboot, ne
 from .bootentry import BootEntry
 from .cmdline import pxe_cmdline, safe_iso_name
 from .errors import LivepxeError
-from .isoreader import BootImage, LiveIso, read_live_iso
+from .isoreader import IsoFile, LiveIso, read_live_iso
 from .layout import Layout
 from .progress import Progress
 from .streamcopy import FileRange, Segment, total_length, write_file
@@ -86,9 +86,55 @@ def _check_size(what: str, size: int, hint: str) -> None:
         raise LivepxeError(f"{what} is {size / GIB:.2f} GiB: an initramfs member must be under 4 GiB; {hint}")
 
 
-def _names(iso: LiveIso, separate: bool) -> tuple[list[tuple[str, str]], str | None]:
-    kernels = [(f"vmlinuz{b.index}", f"initrd{b.index}.img") for b in iso.boot_images]
-    return kernels, ("iso0.img" if separate else None)
+@dataclass(frozen=True)
+class _Source:
+    """What the ISO and the options decide before anything is written."""
+
+    iso: LiveIso
+    iso_name: str                         # the ISO's name inside the initramfs (or on the HTTP server)
+    url: str | None                       # HTTP live root: where the client downloads the ISO
+    carry_iso: bool                       # HTTP live root: the tree carries NAME.iso to be served
+    kernels: tuple[tuple[str, str], ...]  # (vmlinuzN, initrdN.img) per boot image
+    iso_file: str | None                  # separate mode: the second initrd holding the ISO
+
+
+def _read_source(options: ConvertOptions, note: Callable[[str], None]) -> _Source:
+    iso_path = Path(options.iso)
+    if options.payload == "iso" and iso_path.is_file() and not options.http_url:
+        _check_size(str(iso_path), iso_path.stat().st_size,
+                    "use --payload liveos to ship only LiveOS/, or boot it over HTTP with root=live:http://…")
+    iso = read_live_iso(iso_path)
+    iso_name = safe_iso_name(iso_path.name)
+    if iso_name != iso_path.name:
+        note(f"{iso_path.name!r} cannot appear in a boot config; the initramfs carries it as {iso_name}")
+    url, carry_iso = httproot.iso_url(options.http_url, iso_name) if options.http_url else (None, False)
+    if url:
+        if options.initrd_mode == "separate":
+            note("--initrd-mode separate has no effect with --http-url: the initrd carries no ISO")
+        first_initrd = iso.boot_images[0].initrd
+        for message in initrdprobe.http_root_problems(iso.path, first_initrd.offset, first_initrd.length):
+            note(message)
+    kernels = tuple((f"vmlinuz{b.index}", f"initrd{b.index}.img") for b in iso.boot_images)
+    separate = options.initrd_mode == "separate" and url is None
+    return _Source(iso, iso_name, url, carry_iso, kernels, "iso0.img" if separate else None)
+
+
+def _host_pxelinux(layout: Layout, note: Callable[[str], None]) -> dict[str, Path]:
+    """pxelinux.0 and ldlinux.c32 for a self-contained tree; an integrated root has its own."""
+    if layout.integrated:
+        return {}
+    found, missing = loaders.find_files()
+    if missing:
+        note(f"{', '.join(missing)} not found in {', '.join(map(str, loaders.search_dirs()))}; "
+             "install syslinux (Fedora) or pxelinux + syslinux-common (Debian), or set LIVEPXE_SYSLINUX_DIR")
+    return found
+
+
+def _target_paths(layout: Layout, source: _Source, boot_files: dict[str, Path]) -> list[str]:
+    names = [n for pair in source.kernels for n in pair] + ["SHA256SUMS"]
+    names += [source.iso_file] if source.iso_file else []
+    names += [source.iso_name] if source.carry_iso else []
+    return [layout.file(n) for n in names] + list(boot_files) + [layout.pxelinux_config] + netboot.planned_paths(layout)
 
 
 def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) -> ConvertResult:
@@ -102,68 +148,35 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
 
     _check_options(options)
     layout = layout_for(options)
-    writer = TreeWriter(layout, options.force)
-    iso_path = Path(options.iso)
-    if options.payload == "iso" and iso_path.is_file() and not options.http_url:
-        _check_size(str(iso_path), iso_path.stat().st_size,
-                    "use --payload liveos to ship only LiveOS/, or boot it over HTTP with root=live:http://…")
-    iso = read_live_iso(iso_path)
-    iso_name = safe_iso_name(iso_path.name)
-    if iso_name != iso_path.name:
-        note(f"{iso_path.name!r} cannot appear in a boot config; the initramfs carries it as {iso_name}")
+    writer = TreeWriter(layout, options.force)  # refuses an existing or unwritable destination
+    source = _read_source(options, note)
+    boot_files = _host_pxelinux(layout, note)
+    writer.check_targets(_target_paths(layout, source, boot_files))
 
-    url, carry_iso = httproot.iso_url(options.http_url, safe_iso_name(iso_path.name)) if options.http_url else (None, False)
-    separate = options.initrd_mode == "separate" and url is None
-    if url and options.initrd_mode == "separate":
-        note("--initrd-mode separate has no effect with --http-url: the initrd carries no ISO")
-    if url:
-        for message in initrdprobe.http_root_problems(iso.path, iso.boot_images[0].initrd.offset,
-                                                      iso.boot_images[0].initrd.length):
-            note(message)
-    kernels, iso_file = _names(iso, separate)
-    boot_files, missing = loaders.find_files() if not layout.integrated else ({}, [])
-    if missing:
-        note(f"{', '.join(missing)} not found in {', '.join(map(str, loaders.search_dirs()))}; "
-             "install syslinux (Fedora) or pxelinux + syslinux-common (Debian), or set LIVEPXE_SYSLINUX_DIR")
-    relpaths = [layout.file(n) for pair in kernels for n in pair]
-    relpaths += [layout.file(iso_file)] if iso_file else []
-    relpaths += list(boot_files) + [layout.pxelinux_config, layout.file("SHA256SUMS")] + netboot.planned_paths(layout)
-    relpaths += [layout.file(iso_name)] if carry_iso else []
-    writer.check_targets(relpaths)
-
-    mtime = int(iso_path.stat().st_mtime)
-    digests: dict[str, str] = {}
     with writer:
-        carried = _payload_range(iso, options, writer.scratch())
-        archive = payload.cpio_segments(iso_name, carried, mtime) if url is None else []
-        if options.compress != "none" and url is None:
-            packed = writer.scratch() / "iso.cpio"
-            payload.write_compressed(packed, archive, options.compress,
-                                     Progress(total_length(archive), "compressing", options.progress))
-            archive = [FileRange(packed, 0, packed.stat().st_size)]
-        plan = _plan_files(iso, kernels, iso_file, archive, layout)
+        carried = _payload_range(source.iso, options, writer.scratch())
+        plan = _plan_files(source, _archive(source, carried, options, writer), layout)
         plan += [(rel, [FileRange(src, 0, src.stat().st_size)]) for rel, src in boot_files.items()]
-        plan += [(layout.file(iso_name), [carried])] if carry_iso else []
-        initrd_bytes = _client_initrd_bytes(plan, layout, kernels[0][1], iso_file)
+        plan += [(layout.file(source.iso_name), [carried])] if source.carry_iso else []
+        initrd_bytes = _client_initrd_bytes(plan, layout, source)
         _check_size("the initrd a client loads", initrd_bytes,
                     "use --payload liveos, or boot over HTTP; the kernel cannot unpack 4 GiB initramfs images")
-        progress = Progress(sum(total_length(s) for _, s in plan), f"writing {layout.root.name}", options.progress)
-        for relpath, segments in plan:
-            digests[relpath] = write_file(writer.path(relpath), segments, progress, checksum=options.checksums)
-        progress.finish()
-
-        entries = _entries(iso, kernels, iso_file, iso_name, layout, options)
-        if url:
-            entries = [replace(e, cmdline=httproot.http_cmdline(e.cmdline, iso_name, url)) for e in entries]
-        comment = (f"Written by livepxe {__version__} from {iso_path.name} (volume {iso.label}); "
-                   + (f"the client downloads {url}" if url else f"initramfs carries /{iso_name}"))
-        config_text = pxelinux.render(entries, comment)
-        digests[layout.pxelinux_config] = write_file(writer.path(layout.pxelinux_config), [config_text.encode()])
         for message in sizing.initrd_warnings(initrd_bytes):
             note(message)
-        guidance = {"livepxe": __version__, "iso": iso_path.name, "volume": iso.label, "iso_url": url,
-                    "mode": "http" if url else f"bundled-{options.initrd_mode}", "initrd_bytes": initrd_bytes,
-                    "client_ram_mib": sizing.ram_by_mode(carried.length, iso.boot_images[0].initrd.length),
+        progress = Progress(sum(total_length(s) for _, s in plan), f"writing {layout.root.name}", options.progress)
+        digests = {rel: write_file(writer.path(rel), segments, progress, checksum=options.checksums)
+                   for rel, segments in plan}
+        progress.finish()
+
+        entries = _entries(source, layout, options)
+        comment = (f"Written by livepxe {__version__} from {source.iso.path.name} (volume {source.iso.label}); "
+                   + (f"the client downloads {source.url}" if source.url else f"initramfs carries /{source.iso_name}"))
+        config_text = pxelinux.render(entries, comment)
+        digests[layout.pxelinux_config] = write_file(writer.path(layout.pxelinux_config), [config_text.encode()])
+        guidance = {"livepxe": __version__, "iso": source.iso.path.name, "volume": source.iso.label,
+                    "iso_url": source.url, "initrd_bytes": initrd_bytes,
+                    "mode": "http" if source.url else f"bundled-{options.initrd_mode}",
+                    "client_ram_mib": sizing.ram_by_mode(carried.length, source.iso.boot_images[0].initrd.length),
                     "warnings": warnings}
         extra = netboot.write_netboot(writer, layout, entries, comment, guidance,
                                       "pxelinux.0" if "pxelinux.0" in boot_files else None, note)
@@ -171,11 +184,23 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
         if options.checksums:
             write_file(writer.path(layout.file("SHA256SUMS")), [manifest.sha256sums(digests).encode()], checksum=False)
 
-    original_initrd = iso.boot_images[0].initrd.length
-    ram = manifest.client_ram_mib(initrd_bytes, carried.length, original_initrd)
+    ram = manifest.client_ram_mib(initrd_bytes, carried.length, source.iso.boot_images[0].initrd.length)
     files = [layout.root / p for p in writer.written]
     configs = [layout.root / layout.pxelinux_config] + [layout.root / p for p in extra.configs.values()]
-    return ConvertResult(layout.root, layout, iso_name, entries, files, configs, ram, initrd_bytes, warnings)
+    return ConvertResult(layout.root, layout, source.iso_name, entries, files, configs, ram, initrd_bytes, warnings)
+
+
+def _archive(source: _Source, carried: FileRange, options: ConvertOptions, writer: TreeWriter) -> list[Segment]:
+    """The cpio carrying the ISO (compressed into scratch if asked); empty for an HTTP live root."""
+    if source.url:
+        return []
+    archive = payload.cpio_segments(source.iso_name, carried, int(source.iso.path.stat().st_mtime))
+    if options.compress == "none":
+        return archive
+    packed = writer.scratch() / "iso.cpio"
+    payload.write_compressed(packed, archive, options.compress,
+                             Progress(total_length(archive), "compressing", options.progress))
+    return [FileRange(packed, 0, packed.stat().st_size)]
 
 
 def _payload_range(iso: LiveIso, options: ConvertOptions, scratch: Path) -> FileRange:
@@ -188,33 +213,38 @@ def _payload_range(iso: LiveIso, options: ConvertOptions, scratch: Path) -> File
     return FileRange(stripped, 0, size)
 
 
-def _plan_files(iso: LiveIso, kernels, iso_file: str | None, archive: list[Segment], layout: Layout):
+def _plan_files(source: _Source, archive: list[Segment], layout: Layout) -> list[tuple[str, list[Segment]]]:
+    """Each image file of the tree as segments: kernels and initrds straight from the ISO, plus the archive."""
     plan: list[tuple[str, list[Segment]]] = []
-    for image, (kernel_name, initrd_name) in zip(iso.boot_images, kernels):
-        plan.append((layout.file(kernel_name), [_range(iso, image.kernel)]))
-        initrd: list[Segment] = [_range(iso, image.initrd)]
-        if iso_file is None:  # append mode: pad the dracut image to 4 bytes, then the archive
+    for image, (kernel_name, initrd_name) in zip(source.iso.boot_images, source.kernels):
+        plan.append((layout.file(kernel_name), [_range(source.iso, image.kernel)]))
+        initrd: list[Segment] = [_range(source.iso, image.initrd)]
+        if source.iso_file is None and archive:  # append mode: pad the dracut image to 4 bytes, then the archive
             initrd += [newc.padding(image.initrd.length), *archive]
         plan.append((layout.file(initrd_name), initrd))
-    if iso_file is not None:
-        plan.append((layout.file(iso_file), archive))
+    if source.iso_file is not None:
+        plan.append((layout.file(source.iso_file), archive))
     return plan
 
 
-def _range(iso: LiveIso, item) -> FileRange:
+def _range(iso: LiveIso, item: IsoFile) -> FileRange:
     return FileRange(iso.path, item.offset, item.length)
 
 
-def _client_initrd_bytes(plan, layout: Layout, first_initrd: str, iso_file: str | None) -> int:
+def _client_initrd_bytes(plan, layout: Layout, source: _Source) -> int:
+    """What one client loads: the first kernel's initrd, plus the ISO's own file in separate mode."""
     sizes = {rel: total_length(segments) for rel, segments in plan}
-    return sizes[layout.file(first_initrd)] + (sizes[layout.file(iso_file)] if iso_file else 0)
+    first_initrd = sizes[layout.file(source.kernels[0][1])]
+    return first_initrd + (sizes[layout.file(source.iso_file)] if source.iso_file else 0)
 
 
-def _entries(iso: LiveIso, kernels, iso_file, iso_name: str, layout: Layout, options: ConvertOptions) -> list[BootEntry]:
+def _entries(source: _Source, layout: Layout, options: ConvertOptions) -> list[BootEntry]:
     entries = []
-    for image, (kernel_name, initrd_name) in zip(iso.boot_images, kernels):
-        initrds = (layout.reference(initrd_name),) + ((layout.reference(iso_file),) if iso_file else ())
-        args = pxe_cmdline(image.args, iso_name, options.append, options.cmdline)
-        label = f"livepxe{image.index}"
-        entries.append(BootEntry(label, f"{iso.label} ({kernel_name})", layout.reference(kernel_name), initrds, args))
+    for image, (kernel_name, initrd_name) in zip(source.iso.boot_images, source.kernels):
+        initrds = (layout.reference(initrd_name),) + ((layout.reference(source.iso_file),) if source.iso_file else ())
+        args = pxe_cmdline(image.args, source.iso_name, options.append, options.cmdline)
+        if source.url:
+            args = httproot.http_cmdline(args, source.iso_name, source.url)
+        entries.append(BootEntry(f"livepxe{image.index}", f"{source.iso.label} ({kernel_name})",
+                                 layout.reference(kernel_name), initrds, args))
     return entries

@@ -83,8 +83,7 @@ def test_http_mode_keeps_the_initrd_small_and_carries_the_iso_to_serve(tiny_iso,
     original = subprocess.run(["xorriso", "-osirrox", "on", "-indev", str(tiny_iso), "-extract",
                                "/images/pxeboot/initrd0.img", str(tmp_path / "orig")], capture_output=True)
     assert original.returncode == 0
-    size = (tmp_path / "orig").stat().st_size
-    assert (tree / "initrd0.img").read_bytes() == (tmp_path / "orig").read_bytes() + b"\0" * (-size % 4)
+    assert (tree / "initrd0.img").read_bytes() == (tmp_path / "orig").read_bytes()  # the dracut image, untouched
     assert filecmp.cmp(tree / tiny_iso.name, tiny_iso, shallow=False)
     url = f"root=live:http://192.0.2.1/live/{tiny_iso.name}"
     for config in ("pxelinux.cfg/default", "grub/grub.cfg", "boot.ipxe"):

@@ -72,8 +72,9 @@ class _IsoTree:
 
     def list(self, directory: str) -> dict[str, object]:
         """Children of ``directory`` by lower-cased name; empty if it does not exist."""
+        query = "/" + (directory.upper() if self._facet == "iso_path" else directory)  # ISO 9660 names are upper case
         try:  # list_children is a generator: a missing folder raises while iterating
-            children = list(self._iso.list_children(**{self._facet: "/" + directory}))
+            children = list(self._iso.list_children(**{self._facet: query}))
         except PyCdlibException:
             return {}
         return {self._name(r).lower(): r for r in children if not (r.is_dot() or r.is_dotdot())}

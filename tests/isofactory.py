@@ -64,6 +64,7 @@ def make_iso(
     squashfs_size: int = 300_000,
     initrd_size: int = 40_921_187 % 100_000,  # deliberately not a multiple of 4
     label: str = LABEL,
+    name_trees: tuple[str, ...] = ("-R", "-J"),
 ) -> Path:
     """Write a live-looking ISO to ``dest`` and return it."""
     xorriso = require_xorriso()
@@ -86,7 +87,7 @@ def make_iso(
         (tree / "boot" / "grub2").mkdir(parents=True)
         text = "".join(GRUB_CFG.format(n=n) for n in range(kernels))
         (tree / "boot" / "grub2" / "grub.cfg").write_text(text)
-    subprocess.run([xorriso, "-as", "mkisofs", "-quiet", "-R", "-J", "-V", label, "-o", str(dest), str(tree)],
+    subprocess.run([xorriso, "-as", "mkisofs", "-quiet", *name_trees, "-V", label, "-o", str(dest), str(tree)],
                    check=True, capture_output=True)
     shutil.rmtree(tree)
     return dest

@@ -185,3 +185,13 @@ def test_pycdlib_reads_the_iso_the_engine_wrote_nothing_into(tiny_iso, tmp_path)
 def test_no_checksums_writes_no_manifest(tiny_iso, tmp_path):
     convert(ConvertOptions(iso=tiny_iso, output=tmp_path / "t", checksums=False, progress=False))
     assert (tmp_path / "t" / "initrd0.img").is_file() and not (tmp_path / "t" / "SHA256SUMS").exists()
+
+
+@pytest.mark.parametrize("name_trees", [("-J", "--norock"), ("--norock",)], ids=["joliet-only", "plain-iso9660"])
+def test_isos_without_rock_ridge_names(tmp_path, name_trees):
+    iso = make_iso(tmp_path / "n.iso", name_trees=name_trees)
+    result = convert(ConvertOptions(iso=iso, output=tmp_path / "t", progress=False))
+    assert "root=live:/n.iso" in result.entries[0].cmdline and "rd.luks=0" in result.entries[0].cmdline
+    original = iso_member(iso, "/images/pxeboot/initrd0.img" if "-J" in name_trees else "/IMAGES/PXEBOOT/INITRD0.IMG",
+                          tmp_path / "orig")
+    assert (tmp_path / "t" / "initrd0.img").read_bytes().startswith(original.read_bytes())

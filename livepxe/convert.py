@@ -168,6 +168,8 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
                    for rel, segments in plan}
         progress.finish()
 
+        original_initrd = source.iso.boot_images[0].initrd.length
+        ram_by_mode = sizing.ram_by_mode(carried.length, original_initrd, None if source.url else initrd_bytes)
         entries = _entries(source, layout, options)
         comment = (f"Written by livepxe {__version__} from {source.iso.path.name} (volume {source.iso.label}); "
                    + (f"the client downloads {source.url}" if source.url else f"initramfs carries /{source.iso_name}"))
@@ -176,7 +178,7 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
         guidance = {"livepxe": __version__, "iso": source.iso.path.name, "volume": source.iso.label,
                     "iso_url": source.url, "initrd_bytes": initrd_bytes,
                     "mode": "http" if source.url else f"bundled-{options.initrd_mode}",
-                    "client_ram_mib": sizing.ram_by_mode(carried.length, source.iso.boot_images[0].initrd.length),
+                    "client_ram_mib": ram_by_mode,
                     "warnings": warnings}
         extra = netboot.write_netboot(writer, layout, entries, comment, guidance,
                                       "pxelinux.0" if "pxelinux.0" in boot_files else None, note)
@@ -184,7 +186,7 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
         if options.checksums:
             write_file(writer.path(layout.file("SHA256SUMS")), [manifest.sha256sums(digests).encode()], checksum=False)
 
-    ram = manifest.client_ram_mib(initrd_bytes, carried.length, source.iso.boot_images[0].initrd.length)
+    ram = ram_by_mode["http" if source.url else "bundled"]
     files = [layout.root / p for p in writer.written]
     configs = [layout.root / layout.pxelinux_config] + [layout.root / p for p in extra.configs.values()]
     return ConvertResult(layout.root, layout, source.iso_name, entries, files, configs, ram, initrd_bytes, warnings)

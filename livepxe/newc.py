@@ -47,7 +47,3 @@ def trailer() -> bytes:
     raw = _header(_TRAILER_NAME, 0, 0, 0, 0, 1)
     return raw + b"\0" * (-len(raw) % 512)
 
-
-def archive_overhead(name: str) -> int:
-    """Bytes a one-file archive adds around the file's own data (for size checks)."""
-    return len(file_header(name, 0)) + ALIGNMENT + len(trailer())

@@ -19,11 +19,16 @@ BIOS_LOADER_RISK = 2048 * MIB
 HTTP_HINT = "serve it over HTTP (iPXE's boot.ipxe), or let the client download the ISO with --http-url"
 
 
-def ram_by_mode(iso_bytes: int, original_initrd_bytes: int) -> dict[str, int]:
-    """Client RAM (MiB) for each way of booting the same ISO."""
-    bundled = original_initrd_bytes + (-original_initrd_bytes % 4) + iso_bytes + 512
+def ram_by_mode(iso_bytes: int, original_initrd_bytes: int, bundled_initrd_bytes: int | None = None) -> dict[str, int]:
+    """Client RAM (MiB) for each way of booting the same ISO.
+
+    ``bundled_initrd_bytes`` is what a bundled client really loads, when the
+    tree was written that way; otherwise it is the uncompressed estimate.
+    """
+    if bundled_initrd_bytes is None:
+        bundled_initrd_bytes = original_initrd_bytes + (-original_initrd_bytes % 4) + iso_bytes + 512
     return {
-        "bundled": client_ram_mib(bundled, iso_bytes, original_initrd_bytes),
+        "bundled": client_ram_mib(bundled_initrd_bytes, iso_bytes, original_initrd_bytes),
         # livenet downloads the ISO into the initramfs' tmpfs: one copy, not two
         "http": client_ram_mib(original_initrd_bytes, iso_bytes, original_initrd_bytes),
     }

@@ -89,8 +89,8 @@ def test_isc_dhcpd_branches_on_option_93():
             '} else {\n  filename "pxelinux.0";\n}\n') in text
     bios_only = dhcp.isc_dhcpd(dhcp.BootFiles(bios="pxelinux.0", uefi=None, ipxe=None), "c")
     assert 'filename "pxelinux.0";' in bios_only and "{" not in bios_only
-    for text in (text, bios_only, dhcp.isc_dhcpd(dhcp.BootFiles(None, "bootx64.efi", "boot.ipxe"), "c")):
-        assert text.count("{") == text.count("}")
+    for snippet in (text, bios_only, dhcp.isc_dhcpd(dhcp.BootFiles(None, "bootx64.efi", "boot.ipxe"), "c")):
+        assert snippet.count("{") == snippet.count("}")
 
 
 def test_http_url_names_the_iso_under_the_base_or_takes_a_full_iso_url():

@@ -75,7 +75,7 @@ class _IsoTree:
         query = "/" + (directory.upper() if self._facet == "iso_path" else directory)  # ISO 9660 names are upper case
         try:  # list_children is a generator: a missing folder raises while iterating
             children = list(self._iso.list_children(**{self._facet: query}))
-        except PyCdlibException:
+        except (PyCdlibException, IndexError):  # pycdlib <= 1.15 (newest on Python 3.9) raises IndexError
             return {}
         return {self._name(r).lower(): r for r in children if not (r.is_dot() or r.is_dotdot())}
 

@@ -30,7 +30,7 @@ def _check_writable(directory: Path, what: str) -> None:
 def _make_dirs(base: Path, directory: Path) -> list[Path]:
     """Create ``directory`` and missing parents below ``base``, world-readable whatever the umask."""
     made = []
-    for parent in reversed([directory, *directory.relative_to(base).parents[:-1]]):
+    for parent in reversed([directory, *list(directory.relative_to(base).parents)[:-1]]):
         path = parent if parent.is_absolute() else base / parent
         if not path.exists():
             path.mkdir()

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from livepxe import qemuhost  # noqa: E402
-from livepxe.boottest import FAILURE_PATTERNS, USERSPACE_PATTERNS, BootResult, Machine, Watch, boot  # noqa: E402
+from livepxe.boottest.machine import FAILURE_PATTERNS, USERSPACE_PATTERNS, BootResult, Machine, Watch, boot  # noqa: E402
 from livepxe.convert import ConvertOptions, convert  # noqa: E402
 
 #: Running out of memory while unpacking or setting up the live root is the failure sought here.

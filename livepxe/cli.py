@@ -19,7 +19,7 @@ from .errors import LivepxeError
 from .payload import COMPRESSORS
 
 #: Modules that add a subcommand: each has add_parser(subparsers) setting ``func``.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("livepxe.verify", "livepxe.boottest_cli")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("livepxe.verify", "livepxe.boottest.cli")
 
 
 def add_convert_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, httproot, initrdprobe, loaders, manifest, netboot, newc, payload, pxelinux, sizing
-from .bootentry import BootEntry
+from . import __version__, httproot, initrdprobe, loaders, manifest, netboot, newc, payload, sizing
+from .bootconf import pxelinux
+from .bootconf.entry import BootEntry
 from .cmdline import pxe_cmdline, safe_iso_name
 from .errors import LivepxeError
 from .isoreader import IsoFile, LiveIso, read_live_iso

@@ -26,8 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import dhcp, efi, grubnet, ipxe
-from .bootentry import BootEntry
+from . import efi
+from .bootconf import dhcp
+from .bootconf import grub as grubnet
+from .bootconf import ipxe
+from .bootconf.entry import BootEntry
 from .layout import Layout
 from .streamcopy import FileRange, Segment, write_file
 from .treewriter import TreeWriter

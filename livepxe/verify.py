@@ -19,7 +19,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import cpioscan, initrdprobe, ipxe
+from . import cpioscan, initrdprobe
+from .bootconf import ipxe
 from .cmdline import split_words
 from .errors import LivepxeError
 from .manifest import parse_sha256sums
@@ -234,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"FAIL: {line}")
     status = 0 if report.ok else 1
     if args.boot and report.ok:
-        from .boot_modes import boot_tree
+        from .boottest.modes import boot_tree
         status = boot_tree(report.root, args) or status
     elif args.boot:
         print("not booting: fix the problems above first")

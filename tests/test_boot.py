@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import loaders, qemuhost
-from livepxe.boottest import DEFAULT_MAC, BootResult, Machine, Watch, boot
-from livepxe.bootoverlay import mac_config_name
+from livepxe import loaders
+from livepxe.boottest import host as qemuhost
+from livepxe.boottest.machine import DEFAULT_MAC, BootResult, Machine, Watch, boot
+from livepxe.boottest.overlay import mac_config_name
 from livepxe.cli import main
 from livepxe.convert import ConvertOptions, convert
 

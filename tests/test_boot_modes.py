@@ -6,8 +6,8 @@ import urllib.request
 
 import pytest
 
-from livepxe import boot_modes
-from livepxe.boottest import qemu_command
+from livepxe.boottest import modes as boot_modes
+from livepxe.boottest.machine import qemu_command
 from livepxe.convert import ConvertOptions, convert
 
 
@@ -16,7 +16,7 @@ def test_uefi_boots_by_ovmfs_own_pxe_and_bios_by_ipxe(tmp_path, monkeypatch):
         boot_modes.ovmf_firmware()
     except Exception:  # noqa: BLE001
         pytest.skip("needs OVMF (apt-get install ovmf)")
-    monkeypatch.setattr("livepxe.qemuhost.qemu_binary", lambda: "qemu-system-x86_64")
+    monkeypatch.setattr("livepxe.boottest.host.qemu_binary", lambda: "qemu-system-x86_64")
     uefi = qemu_command(boot_modes.machine(tmp_path, "bootx64.efi", "uefi", 1024), "tcg", tmp_path / "log")
     assert "-bios" in uefi and "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,romfile=" in uefi
     try:

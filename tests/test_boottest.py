@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import bootoverlay, qemuhost
-from livepxe.boottest import (DEFAULT_MAC, Machine, Watch, _Scanner, boot, clean_lines,
+from livepxe.boottest import overlay as bootoverlay
+from livepxe.boottest import host as qemuhost
+from livepxe.boottest.machine import (DEFAULT_MAC, Machine, Watch, _Scanner, boot, clean_lines,
                               qemu_command)
 from livepxe.errors import LivepxeError
 

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import dropin
-from livepxe.dropin import DROPIN_NAME, LIVEOS_DROPIN, DracutDropIn, dropin_text
+from livepxe.creator import dropin
+from livepxe.creator.dropin import DROPIN_NAME, LIVEOS_DROPIN, DracutDropIn, dropin_text
 from livepxe.errors import LivepxeError
-from livepxe.livecd_creator import (_SELF_MARKER, check_pykickstart, find_upstream,
+from livepxe.creator.wrapper import (_SELF_MARKER, check_pykickstart, find_upstream,
                                     optparse_proxy, wants_in_process)
-from livepxe.pxeoptions import DEFAULT_TREE, PxeOptions, from_values
+from livepxe.creator.options import DEFAULT_TREE, PxeOptions, from_values
 from tests.fixtures import livecd_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -325,7 +325,7 @@ def test_new_pykickstart_is_detected(tmp_path: Path) -> None:
         def makeVersion():
             return Handler()
         """))
-    code = ("from livepxe.livecd_creator import check_pykickstart\n"
+    code = ("from livepxe.creator.wrapper import check_pykickstart\n"
             "try:\n    check_pykickstart()\nexcept Exception as e:\n    print(e)\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO)]))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout
@@ -505,7 +505,7 @@ def test_image_ships_without_the_dropin(pxe_build: Build, tmp_path: Path) -> Non
 
 
 def _boot(machine, log: Path):
-    from livepxe import boottest
+    from livepxe.boottest import machine as boottest
     result = boottest.boot(machine, boottest.Watch.marker(MARKER), console_log=log)
     print(result.summary())
     assert result.passed, result.summary() + "\n" + "\n".join(result.last_lines(30))
@@ -515,14 +515,14 @@ def _boot(machine, log: Path):
 @pytest.mark.imgcreate
 @pytest.mark.boot
 def test_built_iso_boots_as_cdrom(pxe_build: Build, tmp_path: Path) -> None:
-    from livepxe import boottest
+    from livepxe.boottest import machine as boottest
     _boot(boottest.Machine(memory_mib=1024, cdrom=pxe_build.out / f"{LABEL}.iso"), tmp_path / "cd.log")
 
 
 @pytest.mark.imgcreate
 @pytest.mark.boot
 def test_built_tree_pxe_boots(pxe_build: Build, tmp_path: Path) -> None:
-    from livepxe import boottest
+    from livepxe.boottest import machine as boottest
     tree = pxe_build.out / DEFAULT_TREE
     _boot(boottest.Machine(memory_mib=1024, tftp_root=tree, bootfile="pxelinux.0"), tmp_path / "pxe.log")
 

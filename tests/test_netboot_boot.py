@@ -13,8 +13,8 @@ import shutil
 
 import pytest
 
-from livepxe import boot_modes
-from livepxe.boottest import BootResult
+from livepxe.boottest import modes as boot_modes
+from livepxe.boottest.machine import BootResult
 from livepxe.cli import main
 from livepxe.convert import ConvertOptions, convert
 

@@ -7,8 +7,11 @@ import subprocess
 
 import pytest
 
-from livepxe import dhcp, grubnet, httproot, ipxe, sizing
-from livepxe.bootentry import BootEntry
+from livepxe import httproot, sizing
+from livepxe.bootconf import dhcp
+from livepxe.bootconf import grub as grubnet
+from livepxe.bootconf import ipxe
+from livepxe.bootconf.entry import BootEntry
 from livepxe.errors import LivepxeError
 
 SELF = [BootEntry("livepxe0", "Fedora-Live (vmlinuz0)", "vmlinuz0", ("initrd0.img", "iso0.img"),

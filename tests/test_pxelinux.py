@@ -1,5 +1,5 @@
-from livepxe.bootentry import BootEntry
-from livepxe.pxelinux import render
+from livepxe.bootconf.entry import BootEntry
+from livepxe.bootconf.pxelinux import render
 
 
 def test_one_entry_boots_without_a_prompt():

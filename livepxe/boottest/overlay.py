@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .errors import LivepxeError
+from ..errors import LivepxeError
 
 #: Arguments that make the boot legible on the serial port: the kernel's console,
 #: and systemd's status lines (its "Welcome to …!" is how userspace is recognised).

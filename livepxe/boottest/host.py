@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LivepxeError
+from ..errors import LivepxeError
 
 QEMU = "qemu-system-x86_64"
 ROM_DIRS = (Path("/usr/share/qemu"), Path("/usr/lib/ipxe/qemu"), Path("/usr/share/ipxe/qemu"),

@@ -14,7 +14,7 @@ import posixpath
 import re
 from typing import Sequence
 
-from .bootentry import BootEntry
+from .entry import BootEntry
 
 SCRIPT_NAME = "boot.ipxe"
 _PLAIN_URI = re.compile(r"^[A-Za-z0-9._~/:%+-]+$")

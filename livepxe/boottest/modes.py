@@ -24,10 +24,11 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from . import bootoverlay, qemuhost
-from .boottest import BootResult, Machine, Watch, boot, default_timeout
-from .errors import LivepxeError
-from .verify import config_kind
+from . import overlay as bootoverlay
+from . import host as qemuhost
+from .machine import BootResult, Machine, Watch, boot, default_timeout
+from ..errors import LivepxeError
+from ..verify import config_kind
 
 OVMF_CANDIDATES = ("/usr/share/ovmf/OVMF.fd", "/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_CODE.fd")
 GUEST_HOST = "10.0.2.2"

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .bootentry import BootEntry
-from .cmdline import split_words
+from .entry import BootEntry
+from ..cmdline import split_words
 
 #: Words GRUB passes through unchanged; anything else is single-quoted.
 _PLAIN = re.compile(r"^[A-Za-z0-9_./:=,+@%-]+$")

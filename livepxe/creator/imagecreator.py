@@ -25,10 +25,10 @@ from typing import Any, Optional
 import imgcreate
 from imgcreate.errors import CreatorError
 
-from .convert import ConvertResult, convert
+from ..convert import ConvertResult, convert
 from .dropin import DracutDropIn
-from .errors import LivepxeError
-from .pxeoptions import PxeOptions
+from ..errors import LivepxeError
+from .options import PxeOptions
 
 
 class PxeCreatorError(LivepxeError, CreatorError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .bootentry import BootEntry
+from .entry import BootEntry
 
 
 def render(entries: Sequence[BootEntry], comment: str) -> str:

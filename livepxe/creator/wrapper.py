@@ -34,12 +34,12 @@ import types
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Optional, Sequence
 
-from .errors import LivepxeError
+from ..errors import LivepxeError
 
 PROG = "livecd-creator"
 DEFAULT_UPSTREAM = "/usr/bin/livecd-creator"
 KNOWN_GOOD_PYKICKSTART = "3.52"
-_SELF_MARKER = b"livepxe.livecd_creator"
+_SELF_MARKER = b"livepxe.creator.wrapper"
 
 
 # --- finding and exec'ing upstream ------------------------------------------
@@ -138,7 +138,7 @@ def _proxy(real: types.ModuleType, **overrides: Any) -> types.ModuleType:
 
 def optparse_proxy(on_parsed: Callable[[Any], None]) -> types.ModuleType:
     """optparse whose OptionParser knows the PXE options."""
-    from .pxeoptions import add_option_group
+    from .options import add_option_group
 
     class OptionParser(real_optparse.OptionParser):
         def parse_args(self, args: Any = None, values: Any = None) -> Any:
@@ -159,7 +159,7 @@ class _Run:
         self.restore_modules = restore_modules
 
     def on_parsed(self, values: Any) -> None:
-        from .pxeoptions import from_values
+        from .options import from_values
         self.restore_modules()  # the script has bound its modules by now
         if getattr(values, "image_type", None) == "image":
             raise LivepxeError("--pxe makes a PXE tree from a live ISO; it cannot go with --image-type image")
@@ -169,7 +169,7 @@ class _Run:
         self.pxe = pxe
 
     def creator_factory(self) -> Callable[..., Any]:
-        from .creator import PxeImageCreator
+        from .imagecreator import PxeImageCreator
 
         def make(*args: Any, **kwargs: Any) -> Any:
             return PxeImageCreator(*args, pxe=self.pxe, **kwargs)

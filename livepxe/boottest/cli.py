@@ -26,8 +26,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import bootoverlay, qemuhost
-from .boottest import DEFAULT_MAC, BootResult, Machine, Watch, boot, default_timeout
+from . import overlay as bootoverlay
+from . import host as qemuhost
+from .machine import DEFAULT_MAC, BootResult, Machine, Watch, boot, default_timeout
 
 MIB = 1024 * 1024
 

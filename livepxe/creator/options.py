@@ -1,0 +1,165 @@
+"""The PXE options of ``livecd-creator --pxe``: parsing, checking, planning.
+
+Shared by the ``livecd-creator`` wrapper (which adds them to upstream's own
+optparse parser) and by ``PxeImageCreator`` (which turns them into engine
+options).  Nothing here needs imgcreate, so it is tested everywhere.
+
+Where the outputs go: ``-o OUTDIR`` receives ``<name>.iso`` from upstream's
+``package()``; the tree goes to ``OUTDIR/tftpboot`` (``--pxe-output`` to
+change it), or into an existing TFTP root with ``--tftproot/--imagedir/
+--bootfile``.  A tree whose folder lies directly in OUTDIR is staged beside
+the ISO and delivered by ``package()`` with it; any other is written in
+place by the engine, which stages and commits it atomically itself.
+"""
+
+from __future__ import annotations
+
+import optparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from .. import httproot
+from ..convert import INITRD_MODES, PAYLOADS, ConvertOptions, layout_for
+from ..errors import LivepxeError
+from ..payload import COMPRESSORS
+
+DEFAULT_TREE = "tftpboot"
+
+
+@dataclass
+class PxeOptions:
+    outdir: Path = Path(".")              # livecd-creator -o: where package() delivers
+    output: Optional[Path] = None         # self-contained tree; default OUTDIR/tftpboot
+    tftproot: Optional[Path] = None       # integration mode (with imagedir, bootfile)
+    imagedir: Optional[str] = None
+    bootfile: Optional[str] = None
+    initrd_mode: str = "append"
+    append: str = ""                      # extra kernel arguments
+    cmdline: Optional[str] = None         # replaces the ISO's kernel arguments
+    http_url: Optional[str] = None        # clients download the ISO from here (livenet)
+    payload: str = "iso"                  # iso | liveos (stripped ISO)
+    compress: str = "none"                # none | gzip | xz | zstd
+
+    @property
+    def integrated(self) -> bool:
+        return self.tftproot is not None
+
+    def tree_dir(self) -> Path:
+        """Final folder of a self-contained tree."""
+        return (self.output if self.output is not None else self.outdir / DEFAULT_TREE).absolute()
+
+    def delivered_by_package(self) -> bool:
+        """True when the tree is staged in the creator's out dir beside the ISO."""
+        return not self.integrated and self.tree_dir().parent.resolve() == self.outdir.absolute().resolve()
+
+    def convert_options(self, iso: Path, staging_dir: Optional[Path] = None) -> ConvertOptions:
+        """Engine options for the built ISO; ``staging_dir`` is where package() picks the tree up."""
+        output = None
+        if not self.integrated:
+            output = staging_dir / self.tree_dir().name if staging_dir is not None else self.tree_dir()
+        return ConvertOptions(iso=iso, output=output, tftproot=self.tftproot,
+                              imagedir=self.imagedir, bootfile=self.bootfile,
+                              initrd_mode=self.initrd_mode, append=self.append,
+                              cmdline=self.cmdline, http_url=self.http_url,
+                              payload=self.payload, compress=self.compress)
+
+    def check(self) -> None:
+        """Option errors, before any work (the engine's own rules, plus the outdir)."""
+        if self.initrd_mode not in INITRD_MODES:
+            raise LivepxeError(f"--initrd-mode must be one of {', '.join(INITRD_MODES)}, not {self.initrd_mode!r}")
+        if self.payload not in PAYLOADS:
+            raise LivepxeError(f"--pxe-payload must be one of {', '.join(PAYLOADS)}, not {self.payload!r}")
+        if self.compress not in ("none", *COMPRESSORS):
+            raise LivepxeError(f"--pxe-compress must be one of none, {', '.join(COMPRESSORS)}, not {self.compress!r}")
+        if self.http_url is not None:
+            httproot.iso_url(self.http_url, "probe.iso")
+        if self.output is not None and self.integrated:
+            raise LivepxeError("--pxe-output and --tftproot are two deliveries; give one of them")
+        layout_for(self.convert_options(Path("probe.iso")))  # integration triple, imagedir, bootfile
+
+    def preflight(self, name: str) -> None:
+        """Refuse outputs that already exist, before the image is built.
+
+        Upstream would only notice at the very end (or silently overwrite the
+        ISO), after the whole build; the ``-o`` folder must exist, as upstream
+        requires.
+        """
+        self.check()
+        outdir = self.outdir
+        if not outdir.is_dir():
+            raise LivepxeError(f"output folder {outdir} does not exist; create it first (-o/--output)")
+        if not os.access(outdir, os.W_OK | os.X_OK):
+            raise LivepxeError(f"output folder {outdir} is not writable; choose another -o/--output")
+        iso = outdir / f"{name}.iso"
+        if os.path.lexists(iso):
+            raise LivepxeError(f"{iso} already exists; remove it or choose another -o/--output or --fslabel")
+        for path in self.planned_paths():
+            if os.path.lexists(path):
+                raise LivepxeError(f"{path} already exists; remove it or choose another "
+                                   + ("--imagedir/--bootfile" if self.integrated else "--pxe-output"))
+        if self.integrated and not Path(self.tftproot).is_dir():
+            raise LivepxeError(f"TFTP root {self.tftproot} does not exist; create it first (--tftproot)")
+
+    def planned_paths(self) -> list[Path]:
+        """What the tree will occupy (first kernel; more kernels add vmlinuz1, …)."""
+        if not self.integrated:
+            return [self.tree_dir()]
+        layout = layout_for(self.convert_options(Path("probe.iso")))
+        names = ["vmlinuz0", "initrd0.img"] + (["iso0.img"] if self.initrd_mode == "separate" else [])
+        return [layout.root / layout.file(n) for n in names] + [layout.root / layout.pxelinux_config]
+
+
+# --- optparse glue (upstream livecd-creator parses with optparse) ----------
+
+_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--pxe", dict(action="store_true", dest="pxe", default=False,
+                   help="Also write a PXE tree whose initrd carries the ISO (livepxe).")),
+    ("--pxe-output", dict(dest="pxe_output", metavar="DIR", default=None,
+                          help=f"Folder of the self-contained PXE tree (default: OUTPUT/{DEFAULT_TREE}).")),
+    ("--tftproot", dict(dest="pxe_tftproot", metavar="DIR", default=None,
+                        help="Put the tree into this existing TFTP root instead (needs --imagedir, --bootfile).")),
+    ("--imagedir", dict(dest="pxe_imagedir", metavar="PATH", default=None,
+                        help="Folder under --tftproot for kernel and initrd, e.g. live/devel/minimal.")),
+    ("--bootfile", dict(dest="pxe_bootfile", metavar="NAME", default=None,
+                        help="Config name under TFTPROOT/pxelinux.cfg/, e.g. live.devel-minimal.")),
+    ("--initrd-mode", dict(dest="pxe_initrd_mode", metavar="MODE", default="append",
+                           help="append: one initrd with the ISO appended (default); "
+                                "separate: the ISO as a second initrd.")),
+    ("--pxe-append", dict(dest="pxe_append", metavar='"ARGS"', default="",
+                          help="Extra kernel arguments for the PXE boot entries.")),
+    ("--pxe-cmdline", dict(dest="pxe_cmdline", metavar='"ARGS"', default=None,
+                           help="Kernel arguments replacing the ISO's own (root=live:… is still set).")),
+    ("--pxe-http-url", dict(dest="pxe_http_url", metavar="URL", default=None,
+                            help="Clients download the ISO from URL (dracut livenet) instead of "
+                                 "carrying it in the initrd.")),
+    ("--pxe-payload", dict(dest="pxe_payload", metavar="WHAT", default="iso",
+                           help="iso: the whole ISO in the initrd (default); liveos: a stripped "
+                                "ISO holding only LiveOS/.")),
+    ("--pxe-compress", dict(dest="pxe_compress", metavar="METHOD", default="none",
+                            help="Compress the carried ISO: none (default), "
+                                 + ", ".join(COMPRESSORS) + ".")),
+)
+
+
+def add_option_group(parser: optparse.OptionParser) -> None:
+    """Add the PXE options to upstream's parser, so ``--help`` lists them."""
+    group = optparse.OptionGroup(parser, "PXE options (livepxe)",
+                                 "With --pxe, the build also writes a network-boot tree "
+                                 "whose initrd carries the ISO.")
+    for flag, kwargs in _OPTIONS:
+        group.add_option(flag, **kwargs)
+    parser.add_option_group(group)
+
+
+def from_values(values: Any) -> PxeOptions:
+    """PxeOptions from parsed optparse values (upstream's -o is ``destdir``)."""
+    def path(v: Optional[str]) -> Optional[Path]:
+        return Path(v) if v is not None else None
+    return PxeOptions(outdir=Path(getattr(values, "destdir", None) or "."),
+                      output=path(values.pxe_output), tftproot=path(values.pxe_tftproot),
+                      imagedir=values.pxe_imagedir, bootfile=values.pxe_bootfile,
+                      initrd_mode=values.pxe_initrd_mode, append=values.pxe_append,
+                      cmdline=values.pxe_cmdline, http_url=values.pxe_http_url,
+                      payload=values.pxe_payload, compress=values.pxe_compress)

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .convert import INITRD_MODES, PAYLOADS, ConvertOptions, ConvertResult, convert
+from .convert import ConvertResult, convert
 from .errors import LivepxeError
-from .payload import COMPRESSORS
+from .netboot import dhcp_snippets
+from .options import Compression, ConvertOptions, InitrdMode, Payload, choices
 
 #: Modules that add a subcommand: each has add_parser(subparsers) setting ``func``.
 SUBCOMMAND_MODULES: tuple[str, ...] = ("livepxe.verify", "livepxe.boottest.cli")
@@ -30,13 +31,13 @@ def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--imagedir", help="with --tftproot: folder for kernel and initrd, relative to the root")
     out.add_argument("--bootfile", help="with --tftproot: name of the config written to pxelinux.cfg/")
     boot = parser.add_argument_group("boot")
-    boot.add_argument("--initrd-mode", choices=INITRD_MODES, default="append",
+    boot.add_argument("--initrd-mode", choices=choices(InitrdMode), default="append",
                       help="append: one initrd (dracut image + ISO); separate: ISO in a second file (default: append)")
     boot.add_argument("--append", default="", metavar="ARGS", help="extra kernel arguments, e.g. 'console=ttyS0'")
     boot.add_argument("--cmdline", metavar="ARGS", help="kernel arguments replacing the ISO's own (root= is added)")
-    boot.add_argument("--compress", choices=("none", *COMPRESSORS), default="none",
+    boot.add_argument("--compress", choices=choices(Compression), default="none",
                       help="compress the bundled ISO (default none: its squashfs is compressed already)")
-    boot.add_argument("--payload", choices=PAYLOADS, default="iso",
+    boot.add_argument("--payload", choices=choices(Payload), default="iso",
                       help="iso: the whole ISO, byte for byte (media check works); liveos: a stripped ISO of LiveOS/ only")
     boot.add_argument("--http-url", metavar="URL",
                       help="the client downloads the ISO from URL/NAME.iso (or URL itself if it ends in .iso) "
@@ -69,10 +70,11 @@ def summary(result: ConvertResult) -> str:
     for path in result.files:
         lines.append(f"  {str(path.relative_to(result.root)):<40} {_size(path.stat().st_size):>10}")
     lines.append(f"  kernel arguments: {result.entries[0].cmdline}")
-    lines.append(f"  client RAM needed: {result.ram_mib} MiB or more "
-                 f"(loads {_size(result.initrd_bytes)} of initrd)")
-    from .netboot import guidance_line
-    lines.append(guidance_line(result.root, result.layout))
+    note = result.note
+    lines.append(f"  client RAM needed: {result.ram_mib} MiB or more (loads {_size(note.initrd_bytes)} of initrd)")
+    firmware = ", ".join(f"{kind} {path}" for kind, path in note.boot_files.items() if path) or "none"
+    lines.append(f"  client RAM by mode: ISO in initrd {note.client_ram_mib.bundled} MiB, ISO over HTTP (--http-url) "
+                 f"{note.client_ram_mib.http} MiB; boot files: {firmware}")
     return "\n".join(lines)
 
 
@@ -81,7 +83,6 @@ def run_convert(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(summary(result))
     if args.print_dhcp:
-        from .netboot import dhcp_snippets
         print(dhcp_snippets(result.root, result.layout))
     return 0
 

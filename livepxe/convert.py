@@ -8,78 +8,47 @@ them with in-kernel copies into a staging folder (`streamcopy`,
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, httproot, initrdprobe, loaders, manifest, netboot, newc, payload, sizing
+from . import __version__, httproot, initrdprobe, loaders, manifest, netboot, newc, payload, ram, sizing
 from .bootconf import pxelinux
 from .bootconf.entry import BootEntry
 from .cmdline import pxe_cmdline, safe_iso_name
 from .errors import LivepxeError
 from .isoreader import IsoFile, LiveIso, read_live_iso
-from .layout import Layout
+from .layout import ISO_INITRD, NOTE, SUMS, Layout, initrd_name, kernel_name
+from .note import ClientRam, TreeNote
+from .options import Compression, ConvertOptions, InitrdMode, Payload
 from .progress import Progress
 from .streamcopy import FileRange, Segment, total_length, write_file
 from .strip import write_stripped_iso
 from .treewriter import TreeWriter
 
-INITRD_MODES = ("append", "separate")
-PAYLOADS = ("iso", "liveos")
 GIB = 1024 ** 3
-
-
-@dataclass
-class ConvertOptions:
-    iso: Path
-    output: Path | None = None            # self-contained tree; default ./tftpboot
-    tftproot: Path | None = None          # integration mode: all three of these
-    imagedir: str | None = None
-    bootfile: str | None = None
-    initrd_mode: str = "append"
-    append: str = ""                      # extra kernel arguments
-    cmdline: str | None = None            # replaces the ISO's own arguments
-    compress: str = "none"                # none | gzip | xz | zstd
-    payload: str = "iso"                  # iso (whole, byte-identical) | liveos (stripped)
-    force: bool = False
-    progress: bool = True
-    checksums: bool = True                # write SHA256SUMS (one SHA-256 pass, on the second core)
-    http_url: str | None = None           # the client downloads the ISO from here (dracut livenet)
 
 
 @dataclass
 class ConvertResult:
     root: Path                            # the TFTP root the tree lives in
     layout: Layout
-    iso_name: str                         # the ISO's name inside the initramfs
+    note: TreeNote                        # what livepxe.json says of the tree
     entries: list[BootEntry]
     files: list[Path]                     # everything written, final paths
     configs: list[Path]
-    ram_mib: int
-    initrd_bytes: int                     # what one client loads (all its initrds)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def ram_mib(self) -> int:
+        """Client RAM for the way this tree boots."""
+        ram = self.note.client_ram_mib
+        return ram.http if self.note.iso_url else ram.bundled
 
-def layout_for(options: ConvertOptions) -> Layout:
-    integration = (options.tftproot, options.imagedir, options.bootfile)
-    if any(v is not None for v in integration):
-        if None in integration:
-            raise LivepxeError("integration mode needs all of --tftproot, --imagedir and --bootfile")
-        if options.output is not None:
-            raise LivepxeError("-o/--output and --tftproot are two deliveries; give one of them")
-        return Layout.integration(Path(options.tftproot), options.imagedir, options.bootfile)
-    return Layout.self_contained(Path(options.output or "tftpboot").absolute())
-
-
-def _check_options(options: ConvertOptions) -> None:
-    if options.initrd_mode not in INITRD_MODES:
-        raise LivepxeError(f"--initrd-mode must be one of {', '.join(INITRD_MODES)}, not {options.initrd_mode!r}")
-    if options.payload not in PAYLOADS:
-        raise LivepxeError(f"--payload must be one of {', '.join(PAYLOADS)}, not {options.payload!r}")
-    if options.compress != "none":
-        if options.compress not in payload.COMPRESSORS:
-            raise LivepxeError(f"--compress must be none, {', '.join(payload.COMPRESSORS)}; not {options.compress!r}")
-        payload.check_compressor(options.compress)
+    @property
+    def initrd_bytes(self) -> int:
+        return self.note.initrd_bytes
 
 
 def _check_size(what: str, size: int, hint: str) -> None:
@@ -96,12 +65,17 @@ class _Source:
     url: str | None                       # HTTP live root: where the client downloads the ISO
     carry_iso: bool                       # HTTP live root: the tree carries NAME.iso to be served
     kernels: tuple[tuple[str, str], ...]  # (vmlinuzN, initrdN.img) per boot image
-    iso_file: str | None                  # separate mode: the second initrd holding the ISO
+    separate: bool                        # the ISO travels in a second initrd file
+
+    @property
+    def iso_file(self) -> str | None:
+        """The second initrd holding the ISO (separate mode)."""
+        return ISO_INITRD if self.separate else None
 
 
 def _read_source(options: ConvertOptions, note: Callable[[str], None]) -> _Source:
     iso_path = Path(options.iso)
-    if options.payload == "iso" and iso_path.is_file() and not options.http_url:
+    if options.payload is Payload.ISO and iso_path.is_file() and not options.http_url:
         _check_size(str(iso_path), iso_path.stat().st_size,
                     "use --payload liveos to ship only LiveOS/, or boot it over HTTP with root=live:http://…")
     iso = read_live_iso(iso_path)
@@ -110,14 +84,14 @@ def _read_source(options: ConvertOptions, note: Callable[[str], None]) -> _Sourc
         note(f"{iso_path.name!r} cannot appear in a boot config; the initramfs carries it as {iso_name}")
     url, carry_iso = httproot.iso_url(options.http_url, iso_name) if options.http_url else (None, False)
     if url:
-        if options.initrd_mode == "separate":
+        if options.initrd_mode is InitrdMode.SEPARATE:
             note("--initrd-mode separate has no effect with --http-url: the initrd carries no ISO")
         first_initrd = iso.boot_images[0].initrd
         for message in initrdprobe.http_root_problems(iso.path, first_initrd.offset, first_initrd.length):
             note(message)
-    kernels = tuple((f"vmlinuz{b.index}", f"initrd{b.index}.img") for b in iso.boot_images)
-    separate = options.initrd_mode == "separate" and url is None
-    return _Source(iso, iso_name, url, carry_iso, kernels, "iso0.img" if separate else None)
+    kernels = tuple((kernel_name(b.index), initrd_name(b.index)) for b in iso.boot_images)
+    separate = options.initrd_mode is InitrdMode.SEPARATE and url is None
+    return _Source(iso, iso_name, url, carry_iso, kernels, separate)
 
 
 def _host_pxelinux(layout: Layout, note: Callable[[str], None]) -> dict[str, Path]:
@@ -131,11 +105,9 @@ def _host_pxelinux(layout: Layout, note: Callable[[str], None]) -> dict[str, Pat
     return found
 
 
-def _target_paths(layout: Layout, source: _Source, boot_files: dict[str, Path]) -> list[str]:
-    names = [n for pair in source.kernels for n in pair] + ["SHA256SUMS"]
-    names += [source.iso_file] if source.iso_file else []
-    names += [source.iso_name] if source.carry_iso else []
-    return [layout.file(n) for n in names] + list(boot_files) + [layout.pxelinux_config] + netboot.planned_paths(layout)
+def _planned_paths(layout: Layout, source: _Source, boot_files: dict[str, Path]) -> list[str]:
+    served = source.iso_name if source.carry_iso else None
+    return layout.planned(len(source.kernels), source.separate, served, list(boot_files), None)
 
 
 def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) -> ConvertResult:
@@ -147,12 +119,11 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
         if warn:
             warn(message)
 
-    _check_options(options)
-    layout = layout_for(options)
+    layout = options.validate()
     writer = TreeWriter(layout, options.force)  # refuses an existing or unwritable destination
     source = _read_source(options, note)
     boot_files = _host_pxelinux(layout, note)
-    writer.check_targets(_target_paths(layout, source, boot_files))
+    writer.check_targets(_planned_paths(layout, source, boot_files))
 
     with writer:
         carried = _payload_range(source.iso, options, writer.scratch())
@@ -169,45 +140,60 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
                    for rel, segments in plan}
         progress.finish()
 
-        original_initrd = source.iso.boot_images[0].initrd.length
-        ram_by_mode = sizing.ram_by_mode(carried.length, original_initrd, None if source.url else initrd_bytes)
+        dracut_bytes = source.iso.boot_images[0].initrd.length
+        ram_by_mode = ram.by_mode(carried.length, dracut_bytes, None if source.url else initrd_bytes)
         entries = _entries(source, layout, options)
         comment = (f"Written by livepxe {__version__} from {source.iso.path.name} (volume {source.iso.label}); "
                    + (f"the client downloads {source.url}" if source.url else f"initramfs carries /{source.iso_name}"))
         config_text = pxelinux.render(entries, comment)
         digests[layout.pxelinux_config] = write_file(writer.path(layout.pxelinux_config), [config_text.encode()])
-        guidance = {"livepxe": __version__, "iso": source.iso.path.name, "volume": source.iso.label,
-                    "iso_url": source.url, "initrd_bytes": initrd_bytes,
-                    "mode": "http" if source.url else f"bundled-{options.initrd_mode}",
-                    "client_ram_mib": ram_by_mode,
-                    "warnings": warnings}
-        extra = netboot.write_netboot(writer, layout, entries, comment, guidance,
-                                      "pxelinux.0" if "pxelinux.0" in boot_files else None, note)
+        extra = netboot.write_netboot(writer, layout, entries, comment,
+                                      "pxelinux.0" if "pxelinux.0" in boot_files else None, note,
+                                      options.served_root)
         digests.update(extra.digests)
+        tree_note = TreeNote(
+            livepxe=__version__, iso=source.iso.path.name, volume=source.iso.label, iso_name=source.iso_name,
+            image_dir=layout.image_dir, integrated=layout.integrated,
+            mode="http" if source.url else f"bundled-{options.initrd_mode.value}",
+            payload=options.payload.value, compress=options.compress.value, checksums=options.checksums,
+            iso_url=source.url, initrd_bytes=initrd_bytes, client_ram_mib=ClientRam(**ram_by_mode),
+            boot_files=extra.boot_files, configs={"pxelinux": layout.pxelinux_config, **extra.configs},
+            uefi_loaders=extra.uefi_loaders, uefi_signed=extra.uefi_signed, warnings=warnings)
+        digests[layout.file(NOTE)] = write_file(writer.path(layout.file(NOTE)), [tree_note.to_json().encode()])
         if options.checksums:
-            write_file(writer.path(layout.file("SHA256SUMS")), [manifest.sha256sums(digests).encode()], checksum=False)
+            write_file(writer.path(layout.file(SUMS)), [manifest.sha256sums(digests).encode()], checksum=False)
 
-    ram = ram_by_mode["http" if source.url else "bundled"]
     files = [layout.root / p for p in writer.written]
-    configs = [layout.root / layout.pxelinux_config] + [layout.root / p for p in extra.configs.values()]
-    return ConvertResult(layout.root, layout, source.iso_name, entries, files, configs, ram, initrd_bytes, warnings)
+    configs = [layout.root / p for p in tree_note.configs.values()]
+    return ConvertResult(layout.root, layout, tree_note, entries, files, configs, warnings)
+
+
+def source_date(iso: LiveIso) -> int:
+    """The date stamped into what livepxe writes: ``$SOURCE_DATE_EPOCH``, else the ISO's own creation date.
+
+    Never the ISO file's mtime or the clock, so the same ISO bytes give the same tree.
+    """
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env.isdigit():
+        return int(env)
+    return iso.created
 
 
 def _archive(source: _Source, carried: FileRange, options: ConvertOptions, writer: TreeWriter) -> list[Segment]:
     """The cpio carrying the ISO (compressed into scratch if asked); empty for an HTTP live root."""
     if source.url:
         return []
-    archive = payload.cpio_segments(source.iso_name, carried, int(source.iso.path.stat().st_mtime))
-    if options.compress == "none":
+    archive = payload.cpio_segments(source.iso_name, carried, source_date(source.iso))
+    if options.compress is Compression.NONE:
         return archive
     packed = writer.scratch() / "iso.cpio"
-    payload.write_compressed(packed, archive, options.compress,
+    payload.write_compressed(packed, archive, options.compress.value,
                              Progress(total_length(archive), "compressing", options.progress))
     return [FileRange(packed, 0, packed.stat().st_size)]
 
 
 def _payload_range(iso: LiveIso, options: ConvertOptions, scratch: Path) -> FileRange:
-    if options.payload == "iso":
+    if options.payload is Payload.ISO:
         return FileRange(iso.path, 0, iso.size)
     stripped = scratch / "liveos.iso"
     write_stripped_iso(iso, stripped)

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import LivepxeError
+from .layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG
 
 #: The modules an unsigned netboot GRUB needs to fetch and boot a kernel, all built in.
 GRUB_MODULES = ("normal", "linux", "efinet", "tftp", "http", "net", "echo", "configfile", "test",
                 "sleep", "halt", "reboot", "true", "all_video", "gzio")
 GRUB_EFI_MODULE_DIRS = ("/usr/lib/grub/x86_64-efi",)          # Debian and Fedora alike
 UNSIGNED_IMAGE = "grubnetx64.efi"
-GRUB_CONFIG = "grub/grub.cfg"
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,9 @@ class SignedChain:
 
 SIGNED_CHAINS = (
     SignedChain("Debian shim-signed + grub-efi-amd64-signed", "/usr/lib/shim/shimx64.efi.signed",
-                "/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed", GRUB_CONFIG),
+                "/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed", GRUB_PREFIX_CONFIG),
     SignedChain("Fedora shim-x64 + grub2-efi-x64", "/boot/efi/EFI/fedora/shimx64.efi",
-                "/boot/efi/EFI/fedora/grubx64.efi", "grub.cfg"),
+                "/boot/efi/EFI/fedora/grubx64.efi", GRUB_BESIDE_CONFIG),
 )
 
 
@@ -58,7 +58,7 @@ class EfiLoaders:
     kind: str
     boot_file: str                           # the DHCP boot file, from the TFTP root
     files: dict[str, Path] = field(default_factory=dict)   # tree path -> host file
-    config: str = GRUB_CONFIG                # where this GRUB reads its config
+    config: str = GRUB_PREFIX_CONFIG         # where this GRUB reads its config
     signed: bool = False
 
 

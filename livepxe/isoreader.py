@@ -8,6 +8,7 @@ later by the kernel, straight from the ISO file.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ class LiveIso:
     live_image: IsoFile
     liveos_files: tuple[IsoFile, ...]  # everything in LiveOS/ (what a stripped ISO keeps)
     args_source: str | None  # the config file the boot arguments came from
+    created: int = 0         # the volume's creation date (seconds since 1970, UTC); 0 when unset
 
 
 class _IsoTree:
@@ -134,7 +136,18 @@ def _inspect(path: Path, size: int, iso: pycdlib.PyCdlib, fd: int) -> LiveIso:
         if item.offset + item.length > size:
             raise LivepxeError(f"{path} is truncated: {item.path} runs past the end of the file; copy it again")
     liveos = tuple(f for name in sorted(tree.list("LiveOS")) if (f := tree.find(f"LiveOS/{name}")))
-    return LiveIso(path, size, label, images, live_image, liveos, args_source)
+    return LiveIso(path, size, label, images, live_image, liveos, args_source, _volume_created(iso))
+
+
+def _volume_created(iso: pycdlib.PyCdlib) -> int:
+    """The PVD's creation date as a Unix time; 0 when unset or malformed (all-zero digits are common)."""
+    date = iso.pvd.volume_creation_date
+    try:
+        when = datetime.datetime(date.year, date.month, date.dayofmonth, date.hour, date.minute, date.second,
+                                 tzinfo=datetime.timezone(datetime.timedelta(minutes=15 * date.gmtoffset)))
+    except (ValueError, OverflowError, TypeError, AttributeError):
+        return 0
+    return max(0, int(when.timestamp()))
 
 
 def _read_small(fd: int, item: IsoFile, limit: int = 1 << 20) -> str:

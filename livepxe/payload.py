@@ -31,15 +31,16 @@ def cpio_segments(name: str, iso: FileRange, mtime: int = 0) -> list[Segment]:
     return [newc.file_header(name, iso.length, mtime=mtime), iso, newc.padding(iso.length), newc.trailer()]
 
 
-def check_compressor(method: str) -> list[str]:
+def check_compressor(method: str, flag: str = "--compress") -> list[str]:
+    """The compressor's command line; LivepxeError naming the program when it is not installed."""
     command = COMPRESSORS[method]
     if shutil.which(command[0]) is None:
-        raise LivepxeError(f"--compress {method} needs the '{command[0]}' program; install it or use --compress none")
+        raise LivepxeError(f"{flag} {method} needs the '{command[0]}' program; install it or use {flag} none")
     return command
 
 
 def write_compressed(dest: Path, segments: list[Segment], method: str, progress: Progress | None) -> None:
-    """Pipe ``segments`` through the compressor into ``dest`` (created, 0644)."""
+    """Pipe ``segments`` through the compressor (``method`` keys COMPRESSORS) into ``dest`` (created, 0644)."""
     command = check_compressor(method)
     with open(dest, "xb") as out:
         os.fchmod(out.fileno(), 0o644)

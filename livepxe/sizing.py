@@ -1,4 +1,4 @@
-"""Size and RAM guidance: what a client needs, and when a bundled initrd is too big to fetch.
+"""Size guidance: when a bundled initrd is too big to fetch the way the client fetches it.
 
 Limits (see shared field notes): TFTP without RFC 2348 block-size
 negotiation or block-number rollover stops at 65535 blocks of 512 bytes =
@@ -10,28 +10,13 @@ the initrd at the dracut image's size and saves one copy of the ISO in RAM.
 
 from __future__ import annotations
 
-from .manifest import MIB, client_ram_mib
+from .ram import MIB
 
 TFTP_PLAIN_LIMIT = 65535 * 512          # bytes over 512-byte TFTP blocks
 UEFI_GRUB_RISK = 512 * MIB
 EFI_STUB_RISK = 1024 * MIB
 BIOS_LOADER_RISK = 2048 * MIB
 HTTP_HINT = "serve it over HTTP (iPXE's boot.ipxe), or let the client download the ISO with --http-url"
-
-
-def ram_by_mode(iso_bytes: int, original_initrd_bytes: int, bundled_initrd_bytes: int | None = None) -> dict[str, int]:
-    """Client RAM (MiB) for each way of booting the same ISO.
-
-    ``bundled_initrd_bytes`` is what a bundled client really loads, when the
-    tree was written that way; otherwise it is the uncompressed estimate.
-    """
-    if bundled_initrd_bytes is None:
-        bundled_initrd_bytes = original_initrd_bytes + (-original_initrd_bytes % 4) + iso_bytes + 512
-    return {
-        "bundled": client_ram_mib(bundled_initrd_bytes, iso_bytes, original_initrd_bytes),
-        # livenet downloads the ISO into the initramfs' tmpfs: one copy, not two
-        "http": client_ram_mib(original_initrd_bytes, iso_bytes, original_initrd_bytes),
-    }
 
 
 def initrd_warnings(initrd_bytes: int) -> list[str]:

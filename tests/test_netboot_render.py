@@ -118,5 +118,3 @@ def test_size_guidance():
     assert any("GRUB on some UEFI" in w for w in sizing.initrd_warnings(600 * mib))
     assert any("EFI stub" in w for w in sizing.initrd_warnings(1100 * mib))
     assert any("legacy BIOS" in w for w in sizing.initrd_warnings(2100 * mib))
-    ram = sizing.ram_by_mode(1100 * mib, 40 * mib)
-    assert ram["http"] < ram["bundled"] and ram["bundled"] - ram["http"] >= 1024

@@ -18,33 +18,24 @@ import optparse
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
-from .. import httproot
-from ..convert import INITRD_MODES, PAYLOADS, ConvertOptions, layout_for
 from ..errors import LivepxeError
-from ..payload import COMPRESSORS
+from ..options import Compression, ConvertOptions, InitrdMode, Payload, choices
 
 DEFAULT_TREE = "tftpboot"
 
 
 @dataclass
-class PxeOptions:
-    outdir: Path = Path(".")              # livecd-creator -o: where package() delivers
-    output: Optional[Path] = None         # self-contained tree; default OUTDIR/tftpboot
-    tftproot: Optional[Path] = None       # integration mode (with imagedir, bootfile)
-    imagedir: Optional[str] = None
-    bootfile: Optional[str] = None
-    initrd_mode: str = "append"
-    append: str = ""                      # extra kernel arguments
-    cmdline: Optional[str] = None         # replaces the ISO's kernel arguments
-    http_url: Optional[str] = None        # clients download the ISO from here (livenet)
-    payload: str = "iso"                  # iso | liveos (stripped ISO)
-    compress: str = "none"                # none | gzip | xz | zstd
+class PxeOptions(ConvertOptions):
+    """The converter's options, plus where livecd-creator delivers (``-o``), under livecd-creator's flag names."""
 
-    @property
-    def integrated(self) -> bool:
-        return self.tftproot is not None
+    outdir: Path = Path(".")              # livecd-creator -o: where package() delivers
+
+    FLAGS: ClassVar[dict[str, str]] = {
+        **ConvertOptions.FLAGS, "output": "--pxe-output", "compress": "--pxe-compress",
+        "payload": "--pxe-payload", "http_url": "--pxe-http-url",
+    }
 
     def tree_dir(self) -> Path:
         """Final folder of a self-contained tree."""
@@ -54,30 +45,20 @@ class PxeOptions:
         """True when the tree is staged in the creator's out dir beside the ISO."""
         return not self.integrated and self.tree_dir().parent.resolve() == self.outdir.absolute().resolve()
 
-    def convert_options(self, iso: Path, staging_dir: Optional[Path] = None) -> ConvertOptions:
-        """Engine options for the built ISO; ``staging_dir`` is where package() picks the tree up."""
-        output = None
-        if not self.integrated:
-            output = staging_dir / self.tree_dir().name if staging_dir is not None else self.tree_dir()
-        return ConvertOptions(iso=iso, output=output, tftproot=self.tftproot,
-                              imagedir=self.imagedir, bootfile=self.bootfile,
-                              initrd_mode=self.initrd_mode, append=self.append,
-                              cmdline=self.cmdline, http_url=self.http_url,
-                              payload=self.payload, compress=self.compress)
+    def convert_options(self, iso: Path, staging_dir: Optional[Path] = None) -> PxeOptions:
+        """Engine options for the built ISO; ``staging_dir`` is where package() picks the tree up.
+
+        A staged tree names its final folder (``served_root``), never the staging one.
+        """
+        if self.integrated:
+            return self.replace(iso=iso)
+        if staging_dir is None:
+            return self.replace(iso=iso, output=self.tree_dir())
+        return self.replace(iso=iso, output=staging_dir / self.tree_dir().name, served_root=self.tree_dir())
 
     def check(self) -> None:
-        """Option errors, before any work (the engine's own rules, plus the outdir)."""
-        if self.initrd_mode not in INITRD_MODES:
-            raise LivepxeError(f"--initrd-mode must be one of {', '.join(INITRD_MODES)}, not {self.initrd_mode!r}")
-        if self.payload not in PAYLOADS:
-            raise LivepxeError(f"--pxe-payload must be one of {', '.join(PAYLOADS)}, not {self.payload!r}")
-        if self.compress not in ("none", *COMPRESSORS):
-            raise LivepxeError(f"--pxe-compress must be one of none, {', '.join(COMPRESSORS)}, not {self.compress!r}")
-        if self.http_url is not None:
-            httproot.iso_url(self.http_url, "probe.iso")
-        if self.output is not None and self.integrated:
-            raise LivepxeError("--pxe-output and --tftproot are two deliveries; give one of them")
-        layout_for(self.convert_options(Path("probe.iso")))  # integration triple, imagedir, bootfile
+        """Option errors, before any work: the converter's one validator, on the tree's final place."""
+        self.convert_options(Path("probe.iso")).validate()
 
     def preflight(self, name: str) -> None:
         """Refuse outputs that already exist, before the image is built.
@@ -99,16 +80,16 @@ class PxeOptions:
             if os.path.lexists(path):
                 raise LivepxeError(f"{path} already exists; remove it or choose another "
                                    + ("--imagedir/--bootfile" if self.integrated else "--pxe-output"))
-        if self.integrated and not Path(self.tftproot).is_dir():
+        if self.integrated and not Path(str(self.tftproot)).is_dir():
             raise LivepxeError(f"TFTP root {self.tftproot} does not exist; create it first (--tftproot)")
 
     def planned_paths(self) -> list[Path]:
-        """What the tree will occupy (first kernel; more kernels add vmlinuz1, …)."""
+        """What the tree will occupy (the first kernel's files; more kernels add vmlinuz1, …)."""
         if not self.integrated:
             return [self.tree_dir()]
-        layout = layout_for(self.convert_options(Path("probe.iso")))
-        names = ["vmlinuz0", "initrd0.img"] + (["iso0.img"] if self.initrd_mode == "separate" else [])
-        return [layout.root / layout.file(n) for n in names] + [layout.root / layout.pxelinux_config]
+        layout = self.convert_options(Path("probe.iso")).layout()
+        separate = self.initrd_mode is InitrdMode.SEPARATE and self.http_url is None
+        return [layout.root / p for p in layout.planned(1, separate, None, [], None)]
 
 
 # --- optparse glue (upstream livecd-creator parses with optparse) ----------
@@ -124,7 +105,7 @@ _OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
                         help="Folder under --tftproot for kernel and initrd, e.g. live/devel/minimal.")),
     ("--bootfile", dict(dest="pxe_bootfile", metavar="NAME", default=None,
                         help="Config name under TFTPROOT/pxelinux.cfg/, e.g. live.devel-minimal.")),
-    ("--initrd-mode", dict(dest="pxe_initrd_mode", metavar="MODE", default="append",
+    ("--initrd-mode", dict(dest="pxe_initrd_mode", metavar="MODE", default=InitrdMode.APPEND.value,
                            help="append: one initrd with the ISO appended (default); "
                                 "separate: the ISO as a second initrd.")),
     ("--pxe-append", dict(dest="pxe_append", metavar='"ARGS"', default="",
@@ -134,12 +115,12 @@ _OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--pxe-http-url", dict(dest="pxe_http_url", metavar="URL", default=None,
                             help="Clients download the ISO from URL (dracut livenet) instead of "
                                  "carrying it in the initrd.")),
-    ("--pxe-payload", dict(dest="pxe_payload", metavar="WHAT", default="iso",
+    ("--pxe-payload", dict(dest="pxe_payload", metavar="WHAT", default=Payload.ISO.value,
                            help="iso: the whole ISO in the initrd (default); liveos: a stripped "
                                 "ISO holding only LiveOS/.")),
-    ("--pxe-compress", dict(dest="pxe_compress", metavar="METHOD", default="none",
-                            help="Compress the carried ISO: none (default), "
-                                 + ", ".join(COMPRESSORS) + ".")),
+    ("--pxe-compress", dict(dest="pxe_compress", metavar="METHOD", default=Compression.NONE.value,
+                            help="Compress the carried ISO: " + ", ".join(choices(Compression))
+                                 + " (default none).")),
 )
 
 

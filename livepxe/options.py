@@ -1,0 +1,118 @@
+"""What a conversion is asked to do: the one options model and its one validator.
+
+``livepxe convert``, ``livecd-iso-to-pxeboot`` and ``livecd-creator --pxe``
+(``livepxe.creator.options.PxeOptions`` extends this class) all build a
+``ConvertOptions``; :meth:`ConvertOptions.validate` is the only place option
+values and combinations are checked, so every front end refuses the same
+things with the same words.  Messages name options through ``FLAGS``, which a
+front end with other option names (``--pxe-payload``) overrides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from enum import Enum
+from pathlib import Path
+from typing import ClassVar, Optional
+
+from . import httproot, payload
+from .errors import LivepxeError
+from .layout import Layout
+
+
+class InitrdMode(str, Enum):
+    """How the ISO reaches the client's initramfs."""
+
+    APPEND = "append"        # one initrd: the dracut image, then a cpio holding the ISO
+    SEPARATE = "separate"    # the dracut image untouched, the ISO in a second initrd file
+
+
+class Payload(str, Enum):
+    """What the initramfs carries."""
+
+    ISO = "iso"              # the whole ISO, byte for byte (rd.live.check still works)
+    LIVEOS = "liveos"        # a stripped ISO holding only LiveOS/
+
+
+class Compression(str, Enum):
+    """How the carried ISO's cpio is compressed (the kernel unpacks all of these)."""
+
+    NONE = "none"
+    GZIP = "gzip"
+    XZ = "xz"
+    ZSTD = "zstd"
+
+
+def choices(enum: type[Enum]) -> list[str]:
+    """The values an option takes, for argparse/optparse help and checks."""
+    return [member.value for member in enum]
+
+
+@dataclass
+class ConvertOptions:
+    iso: Optional[Path] = None                 # the live ISO (the creator fills it in once built)
+    output: Optional[Path] = None              # self-contained tree; default ./tftpboot
+    tftproot: Optional[Path] = None            # integration mode: all three of these
+    imagedir: Optional[str] = None
+    bootfile: Optional[str] = None
+    initrd_mode: InitrdMode = InitrdMode.APPEND
+    append: str = ""                           # extra kernel arguments
+    cmdline: Optional[str] = None              # replaces the ISO's own arguments
+    compress: Compression = Compression.NONE
+    payload: Payload = Payload.ISO
+    force: bool = False
+    progress: bool = True
+    checksums: bool = True                     # write SHA256SUMS (one SHA-256 pass, on the second core)
+    http_url: Optional[str] = None             # the client downloads the ISO from here (dracut livenet)
+    served_root: Optional[Path] = None         # where TFTP serves the tree from, when it is moved after writing
+
+    #: How each front end spells the options its messages name.
+    FLAGS: ClassVar[dict[str, str]] = {
+        "output": "-o/--output", "tftproot": "--tftproot", "imagedir": "--imagedir", "bootfile": "--bootfile",
+        "initrd_mode": "--initrd-mode", "compress": "--compress", "payload": "--payload",
+        "http_url": "--http-url",
+    }
+
+    def __post_init__(self) -> None:
+        for name, enum in (("initrd_mode", InitrdMode), ("compress", Compression), ("payload", Payload)):
+            value = getattr(self, name)
+            try:
+                setattr(self, name, enum(value))
+            except ValueError:
+                raise LivepxeError(f"{self.FLAGS[name]} must be one of {', '.join(choices(enum))}, "
+                                   f"not {value!r}") from None
+
+    @property
+    def integrated(self) -> bool:
+        return any(v is not None for v in (self.tftproot, self.imagedir, self.bootfile))
+
+    def layout(self) -> Layout:
+        """Where the tree goes; raises LivepxeError for an incomplete or mixed delivery."""
+        if self.integrated:
+            if None in (self.tftproot, self.imagedir, self.bootfile):
+                raise LivepxeError(f"integration mode needs all of {self.FLAGS['tftproot']}, "
+                                   f"{self.FLAGS['imagedir']} and {self.FLAGS['bootfile']}")
+            if self.output is not None:
+                raise LivepxeError(f"{self.FLAGS['output']} and {self.FLAGS['tftproot']} are two deliveries; "
+                                   "give one of them")
+            assert self.tftproot is not None and self.imagedir is not None and self.bootfile is not None
+            return Layout.integration(Path(self.tftproot).absolute(), self.imagedir, self.bootfile)
+        return Layout.self_contained(Path(self.output or "tftpboot").absolute())
+
+    def validate(self) -> Layout:
+        """Every check that needs no ISO and no disk access; returns the layout."""
+        layout = self.layout()
+        if self.compress is not Compression.NONE:
+            payload.check_compressor(self.compress.value, self.FLAGS["compress"])
+        if self.http_url is not None:
+            httproot.iso_url(self.http_url, "probe.iso")
+            if self.compress is not Compression.NONE:
+                raise LivepxeError(f"{self.FLAGS['compress']} has nothing to compress with {self.FLAGS['http_url']}: "
+                                   "the initrd carries no ISO; drop one of them")
+        return layout
+
+    def replace(self, **changes: object) -> ConvertOptions:
+        """A copy with ``changes`` (the subclass's own fields kept)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return type(self)(**values)

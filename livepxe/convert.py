@@ -127,7 +127,8 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
 
     with writer:
         carried = _payload_range(source.iso, options, writer.scratch())
-        plan = _plan_files(source, _archive(source, carried, options, writer), layout)
+        archive = _archive(source, carried, options, writer)
+        plan = _plan_files(source, archive, layout)
         plan += [(rel, [FileRange(src, 0, src.stat().st_size)]) for rel, src in boot_files.items()]
         plan += [(layout.file(source.iso_name), [carried])] if source.carry_iso else []
         initrd_bytes = _client_initrd_bytes(plan, layout, source)
@@ -158,7 +159,8 @@ def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) 
             payload=options.payload.value, compress=options.compress.value, checksums=options.checksums,
             iso_url=source.url, initrd_bytes=initrd_bytes, client_ram_mib=ClientRam(**ram_by_mode),
             boot_files=extra.boot_files, configs={"pxelinux": layout.pxelinux_config, **extra.configs},
-            uefi_loaders=extra.uefi_loaders, uefi_signed=extra.uefi_signed, warnings=warnings)
+            uefi_loaders=extra.uefi_loaders, uefi_signed=extra.uefi_signed,
+            carried_archives=_archive_offsets(plan, archive), warnings=warnings)
         digests[layout.file(NOTE)] = write_file(writer.path(layout.file(NOTE)), [tree_note.to_json().encode()])
         if options.checksums:
             write_file(writer.path(layout.file(SUMS)), [manifest.sha256sums(digests).encode()], checksum=False)
@@ -214,6 +216,15 @@ def _plan_files(source: _Source, archive: list[Segment], layout: Layout) -> list
     if source.iso_file is not None:
         plan.append((layout.file(source.iso_file), archive))
     return plan
+
+
+def _archive_offsets(plan: list[tuple[str, list[Segment]]], archive: list[Segment]) -> dict[str, int]:
+    """Where the ISO's archive starts in each file that carries it (for verify to find it, compressed or not)."""
+    offsets = {}
+    for relpath, segments in plan:
+        if archive and segments[-len(archive):] == archive:
+            offsets[relpath] = total_length(segments[:-len(archive)])
+    return offsets
 
 
 def _range(iso: LiveIso, item: IsoFile) -> FileRange:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 MAGICS = (b"070701", b"070702")
 HEADER = 110
@@ -81,3 +82,55 @@ def is_iso9660(path: Path, offset: int = 0) -> bool:
     with open(path, "rb") as fh:
         fh.seek(offset + 16 * 2048)
         return fh.read(6)[1:6] == b"CD001"
+
+
+@dataclass(frozen=True)
+class StreamMember:
+    name: str
+    size: int
+    head: bytes      # the member's first bytes (up to what was asked)
+
+
+def find_in_stream(stream: BinaryIO, name: str, head: int = 32 * 1024 + 8) -> StreamMember | None:
+    """Read newc archives from a stream (a decompressor's output) until member ``name``.
+
+    Streams cannot seek, so every member's data is read and dropped in
+    chunks: memory stays one chunk whatever the member's size.  Returns None
+    at the end of the stream or at anything that is not a newc header.
+    """
+    pos = 0
+
+    def read_exact(count: int) -> bytes:
+        nonlocal pos
+        data = stream.read(count)
+        pos += len(data)
+        return data
+
+    while True:
+        header = read_exact(HEADER)
+        if len(header) < HEADER:
+            return None
+        if header[:6] not in MAGICS or not all(c in _HEX for c in header[6:]):
+            if header.strip(b"\0"):
+                return None
+            continue  # zero padding between concatenated archives
+        fields = [int(header[6 + 8 * i: 14 + 8 * i], 16) for i in range(13)]
+        filesize, namesize = fields[6], fields[11]
+        raw_name = read_exact(namesize)
+        read_exact(-pos % 4)
+        member_name = raw_name.rstrip(b"\0").decode("utf-8", "replace").lstrip("./")
+        first = read_exact(min(head, filesize)) if member_name == name else b""
+        remaining = filesize - len(first)
+        while remaining:
+            chunk = read_exact(min(remaining, CHUNK))
+            if not chunk:
+                return None
+            remaining -= len(chunk)
+        read_exact(-pos % 4)
+        if member_name == name:
+            return StreamMember(member_name, filesize, first)
+
+
+def is_iso9660_head(head: bytes) -> bool:
+    """The first bytes of a file hold an ISO 9660 volume descriptor where one must be (sector 16)."""
+    return head[16 * 2048 + 1: 16 * 2048 + 6] == b"CD001"

@@ -58,6 +58,8 @@ class TreeNote:
     configs: Dict[str, str]               # kind (pxelinux, grub, ipxe) -> path from the TFTP root
     uefi_loaders: Optional[str]           # which UEFI chain the tree carries
     uefi_signed: bool
+    #: Each file carrying the ISO's cpio archive (path from the TFTP root) -> where the archive starts in it.
+    carried_archives: Dict[str, int] = field(default_factory=dict)
     warnings: List[str] = field(default_factory=list)
     schema: int = SCHEMA
 
@@ -77,7 +79,7 @@ class TreeNote:
             raise LivepxeError(f"{where} has schema {schema!r}, this livepxe reads {SCHEMA}; "
                                "use the livepxe that wrote the tree, or convert the ISO again")
         names = {f.name for f in fields(cls)}
-        missing = sorted(names - set(data) - {"warnings", "schema"})
+        missing = sorted(names - set(data) - {"warnings", "schema", "carried_archives"})
         if missing:
             raise LivepxeError(f"{where} lacks {', '.join(missing)}; convert the ISO again")
         try:

@@ -26,6 +26,11 @@ COMPRESSORS: dict[str, list[str]] = {
 }
 
 
+def decompressor(method: str) -> list[str]:
+    """The command that streams a ``method`` archive back out (each checks its own CRC/checksum)."""
+    return [COMPRESSORS[method][0], "-dc"]
+
+
 def cpio_segments(name: str, iso: FileRange, mtime: int = 0) -> list[Segment]:
     """The archive holding ``iso`` as ``/name``; starts and ends 4-byte aligned."""
     return [newc.file_header(name, iso.length, mtime=mtime), iso, newc.padding(iso.length), newc.trailer()]

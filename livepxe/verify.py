@@ -1,33 +1,36 @@
 """``livepxe verify TREE``: is this tree whole, and does every boot path point at something real?
 
-Three static checks, each cheap enough for a gigabyte tree: the
-SHA256SUMS manifest; every file a pxelinux, GRUB or iPXE config names
-exists under the TFTP root; and each entry's ``root=live:/NAME.iso`` names
-an ISO 9660 image that one of that entry's initrds carries as a cpio member
-(``cpioscan`` reads headers and seeks over data).  ``--boot`` then boots
-the tree in QEMU by each boot path the tree has (``boot_modes``).
+Static checks, each cheap enough for a gigabyte tree: the SHA256SUMS
+manifest (unless the tree was written without one); every file a pxelinux,
+GRUB or iPXE config names exists inside the TFTP root; GRUB's own parser
+accepts grub.cfg; and each entry's ``root=live:/NAME.iso`` names an ISO 9660
+image that one of that entry's initrds carries as a cpio member (``cpioscan``
+reads headers and seeks over data; a compressed archive, found where
+``livepxe.json`` says it starts, is streamed through its decompressor, which
+checks its own CRC).  ``--boot`` then boots the tree in QEMU by each boot
+path the tree has (``livepxe.boottest``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import posixpath
 import re
 import shlex
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import cpioscan, initrdprobe
+from . import cpioscan, initrdprobe, note, payload
 from .bootconf import ipxe
 from .cmdline import split_words
 from .errors import LivepxeError
+from .layout import NOTE, SUMS
 from .manifest import parse_sha256sums
+from .note import TreeNote
 from .streamcopy import sha256_file
-
-SUMS = "SHA256SUMS"
-
 
 @dataclass
 class ConfigEntry:
@@ -136,8 +139,11 @@ PARSERS = {"pxelinux": pxelinux_entries, "grub": grub_entries, "ipxe": ipxe_entr
 def check_sums(root: Path, sums: dict[str, str], report: Report) -> None:
     bad = 0
     for relpath, digest in sorted(sums.items()):
-        path = root / relpath
-        if not path.is_file():
+        path = inside_root(root, relpath)
+        if path is None:
+            report.problems.append(f"{relpath}: listed in {SUMS} but outside the TFTP root {root}")
+            bad += 1
+        elif not path.is_file():
             report.problems.append(f"{relpath}: listed in {SUMS} but missing")
             bad += 1
         elif sha256_file(path) != digest:
@@ -146,11 +152,63 @@ def check_sums(root: Path, sums: dict[str, str], report: Report) -> None:
     report.checked.append(f"{SUMS}: {len(sums) - bad}/{len(sums)} files match")
 
 
-def check_entry(root: Path, entry: ConfigEntry, report: Report, scans: dict[str, list[cpioscan.Member]]) -> None:
-    where = f"{entry.config}"
-    local = [p for p in [entry.kernel, *entry.initrds] if "://" not in p]
-    for path in local:
-        if not (root / path).is_file():
+def inside_root(root: Path, relpath: str) -> Path | None:
+    """``relpath`` under ``root``, or None when it (or a symlink on the way) leads outside it."""
+    path = root / relpath
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None
+    return path
+
+
+class _Tree:
+    """What verify knows of a tree: its root, its note, and the initrds it has already read."""
+
+    def __init__(self, root: Path, tree_note: TreeNote | None, report: Report) -> None:
+        self.root, self.note, self.report = root, tree_note, report
+        self._carried: dict[tuple[str, str], tuple[int, bool] | str | None] = {}
+
+    def carried_iso(self, initrd: str, name: str) -> tuple[int, bool] | str | None:
+        """(size, is ISO 9660) of member ``name`` in ``initrd``; a problem text; or None when absent."""
+        key = (initrd, name)
+        if key not in self._carried:
+            self._carried[key] = self._scan(initrd, name)
+        return self._carried[key]
+
+    def _scan(self, initrd: str, name: str) -> tuple[int, bool] | str | None:
+        path = self.root / initrd
+        offset = self.note.carried_archives.get(initrd) if self.note else None
+        method = self.note.compress if self.note else "none"
+        if offset is None or method == "none":
+            hit = next((m for m in cpioscan.members(path) if m.name.lstrip("./") == name), None)
+            return (hit.size, cpioscan.is_iso9660(path, hit.offset)) if hit else None
+        command = payload.decompressor(method)
+        if shutil.which(command[0]) is None:
+            return f"cannot look inside {initrd}: '{command[0]}' is not installed"
+        with open(path, "rb") as source:
+            source.seek(offset)
+            proc = subprocess.Popen(command, stdin=source, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            assert proc.stdout is not None
+            try:
+                found = cpioscan.find_in_stream(proc.stdout, name)
+                while proc.stdout.read(cpioscan.CHUNK):  # to the end: the decompressor checks its CRC there
+                    pass
+            finally:
+                proc.stdout.close()
+                status = proc.wait()
+        if status != 0:
+            return f"the {method} archive in {initrd} is damaged ({command[0]} exit {status})"
+        return (found.size, cpioscan.is_iso9660_head(found.head)) if found else None
+
+
+def check_entry(tree: _Tree, entry: ConfigEntry) -> None:
+    root, report, where = tree.root, tree.report, entry.config
+    for path in [p for p in [entry.kernel, *entry.initrds] if "://" not in p]:
+        resolved = inside_root(root, path)
+        if resolved is None:
+            report.problems.append(f"{where}: names {path}, which resolves outside the TFTP root {root}")
+        elif not resolved.is_file():
             report.problems.append(f"{where}: names {path}, which is not under the TFTP root {root}")
     roots = [w[5:] for w in split_words(entry.cmdline) if w.startswith("root=")]
     if not roots:
@@ -160,16 +218,18 @@ def check_entry(root: Path, entry: ConfigEntry, report: Report, scans: dict[str,
     if spec.startswith("live:/"):
         name = spec[len("live:/"):]
         for initrd in entry.initrds:
-            if "://" in initrd or not (root / initrd).is_file():
+            if "://" in initrd or inside_root(root, initrd) is None or not (root / initrd).is_file():
                 continue
-            if initrd not in scans:
-                scans[initrd] = cpioscan.members(root / initrd)
-            hit = next((m for m in scans[initrd] if m.name.lstrip("./") == name), None)
+            hit = tree.carried_iso(initrd, name)
+            if isinstance(hit, str):
+                report.problems.append(f"{where}: {hit}")
+                return
             if hit:
-                if not cpioscan.is_iso9660(root / initrd, hit.offset):
+                size, is_iso = hit
+                if not is_iso:
                     report.problems.append(f"{where}: /{name} in {initrd} is not an ISO 9660 image")
                 else:
-                    report.checked.append(f"{where}: root=live:/{name} is carried by {initrd} ({hit.size} bytes)")
+                    report.checked.append(f"{where}: root=live:/{name} is carried by {initrd} ({size} bytes)")
                 return
         report.problems.append(f"{where}: root=live:/{name} but no initrd of the entry carries {name}")
     elif re.match(r"^live:(https?|ftp|tftp)://", spec):
@@ -185,45 +245,78 @@ def check_entry(root: Path, entry: ConfigEntry, report: Report, scans: dict[str,
         report.checked.append(f"{where}: root={spec} is not a livepxe root (left as given)")
 
 
-def verify(tree: Path) -> Report:
+def check_grub_syntax(root: Path, relpath: str, report: Report) -> None:
+    """GRUB's own parser must accept the config (when grub-script-check is installed)."""
+    tool = shutil.which("grub-script-check") or shutil.which("grub2-script-check")
+    if tool is None:
+        return
+    proc = subprocess.run([tool, str(root / relpath)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        why = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        report.problems.append(f"{relpath}: GRUB rejects it ({why[-1] if why else 'grub-script-check failed'})")
+    else:
+        report.checked.append(f"{relpath}: GRUB's own parser accepts it")
+
+
+def _locate(tree: Path) -> tuple[Path, TreeNote | None, dict[str, str] | None]:
+    """The TFTP root, the note and the manifest of a tree or an integrated tree's image folder."""
+    tree = tree.absolute()
+    if not tree.is_dir():
+        raise LivepxeError(f"{tree} is not a folder; give a tree written by livepxe (the tree, or its --imagedir)")
+    tree_note = note.read(tree)
     sums_path = tree / SUMS
-    if not sums_path.is_file():
-        raise LivepxeError(f"{tree} has no {SUMS}; give a folder written by livepxe (the tree, or its --imagedir)")
-    sums = parse_sha256sums(sums_path.read_text())
-    root = find_root(tree.absolute(), list(sums))
+    sums = parse_sha256sums(sums_path.read_text(errors="replace")) if sums_path.is_file() else None
+    if tree_note is not None:
+        root = tree.parents[tree_note.root_below - 1] if tree_note.root_below else tree
+        return root, tree_note, sums
+    if sums is None:
+        raise LivepxeError(f"{tree} has neither {NOTE} nor {SUMS}; give a folder written by livepxe "
+                           "(the tree, or its --imagedir)")
+    return find_root(tree, list(sums)), None, sums
+
+
+def verify(folder: Path) -> Report:
+    root, tree_note, sums = _locate(folder)
     report = Report(root)
-    check_sums(root, sums, report)
-    scans: dict[str, list[cpioscan.Member]] = {}
-    configs = sorted(p for p in sums if config_kind(p))
+    if sums is not None:
+        check_sums(root, sums, report)
+    elif tree_note is not None and not tree_note.checksums:
+        report.checked.append(f"no {SUMS}: written with --no-checksums, so file contents are not checked")
+    else:
+        report.problems.append(f"{SUMS} is missing, though {NOTE} says it was written; convert again")
+    configs = sorted(set(tree_note.configs.values()) if tree_note else {p for p in sums or {} if config_kind(p)})
     if not configs:
-        report.problems.append(f"{SUMS} lists no boot config")
+        report.problems.append("no boot config found")
+    tree = _Tree(root, tree_note, report)
     for relpath in configs:
-        path, kind = root / relpath, config_kind(relpath)
-        if not path.is_file() or kind is None:
+        path, kind = inside_root(root, relpath), config_kind(relpath)
+        if path is None:
+            report.problems.append(f"{relpath}: resolves outside the TFTP root {root}")
             continue
+        if not path.is_file() or kind is None:
+            report.problems.append(f"{relpath}: boot config missing")
+            continue
+        if kind == "grub":
+            check_grub_syntax(root, relpath, report)
         entries = PARSERS[kind](path.read_text(errors="replace"), relpath)
         if not entries:
             report.problems.append(f"{relpath}: no boot entry found")
         for entry in entries:
-            check_entry(root, entry, report, scans)
-    check_boot_files(tree, root, report)
+            check_entry(tree, entry)
+    if tree_note is not None:
+        check_boot_files(root, tree_note, report)
     return report
 
 
-def check_boot_files(tree: Path, root: Path, report: Report) -> None:
+def check_boot_files(root: Path, tree_note: TreeNote, report: Report) -> None:
     """The boot files livepxe.json (and so the DHCP snippets) name must exist under the TFTP root."""
-    note = tree / "livepxe.json"
-    if not note.is_file():
-        return
-    try:
-        files = json.loads(note.read_text()).get("boot_files") or {}
-    except ValueError:
-        report.problems.append(f"{note.name}: not valid JSON")
-        return
-    for kind, path in sorted(files.items()):
-        if path and "://" not in path and not (root / path).is_file():
-            report.problems.append(f"{note.name}: the {kind} boot file {path} is not under the TFTP root {root}")
-        elif path:
+    for kind, path in tree_note.boot_files.items():
+        if not path or "://" in path:
+            continue
+        resolved = inside_root(root, path)
+        if resolved is None or not resolved.is_file():
+            report.problems.append(f"{NOTE}: the {kind} boot file {path} is not under the TFTP root {root}")
+        else:
             report.checked.append(f"{kind} clients boot {path}")
 
 

@@ -100,7 +100,7 @@ def test_cpio_scan_agrees_with_bsdtar_and_finds_the_iso(tiny_iso, tmp_path):
 
 def test_verify_needs_a_manifest(tmp_path, capsys):
     assert main(["verify", str(tmp_path)]) == 1
-    assert "has no SHA256SUMS" in capsys.readouterr().err
+    assert "has neither livepxe.json nor SHA256SUMS" in capsys.readouterr().err
 
 
 def test_a_missing_boot_file_named_for_dhcp_fails(tree):

@@ -73,7 +73,10 @@ def main() -> int:
         subprocess.run(["cat", str(iso)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
         print(f"ISO: {iso.stat().st_size / MIB:.0f} MiB (initrd 80 MiB, LiveOS {args.size_mib - 100} MiB)")
         livepxe = [sys.executable, "-m", "livepxe", "convert", "-q", str(iso), "-o", str(work / "out")]
-        clear = lambda: shutil.rmtree(work / "out", ignore_errors=True) or (work / "copy.iso").unlink(missing_ok=True)
+
+        def clear() -> None:
+            shutil.rmtree(work / "out", ignore_errors=True)
+            (work / "copy.iso").unlink(missing_ok=True)
 
         rows = []
         cp_time, cp_rss = best_of(args.runs, ["cp", str(iso), str(work / "copy.iso")], clear)

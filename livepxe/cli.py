@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 from pathlib import Path
@@ -79,12 +80,28 @@ def summary(result: ConvertResult) -> str:
 
 
 def run_convert(args: argparse.Namespace) -> int:
-    result = convert(options_from(args), warn=lambda m: print(f"{_prog()}: warning: {m}", file=sys.stderr))
+    result = convert(options_from(args))
     if not args.quiet:
         print(summary(result))
     if args.print_dhcp:
         print(dhcp_snippets(result.root, result.layout))
     return 0
+
+
+class _WarningPrinter(logging.Handler):
+    """Prints livepxe's warnings as ``PROG: warning: ...`` on whatever sys.stderr is at the time."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"{_prog()}: warning: {record.getMessage()}", file=sys.stderr)
+
+
+def _print_warnings() -> None:
+    """The library logs; the command line decides that warnings are printed (once per process)."""
+    logger = logging.getLogger("livepxe")
+    if not any(isinstance(h, _WarningPrinter) for h in logger.handlers):
+        handler = _WarningPrinter(logging.WARNING)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def _prog() -> str:
@@ -121,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _print_warnings()
     args = build_parser().parse_args(argv)
     return _guarded(args.func, args)
 
@@ -130,6 +148,7 @@ def iso_to_pxeboot_main(argv: Sequence[str] | None = None) -> int:
                                      description="Turn a live ISO into a PXE tree whose initrd carries the ISO.")
     parser.add_argument("--version", action="version", version=f"livepxe {__version__}")
     add_convert_arguments(parser)
+    _print_warnings()
     return _guarded(run_convert, parser.parse_args(argv))
 
 

@@ -8,6 +8,7 @@ them with in-kernel copies into a staging folder (`streamcopy`,
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from .strip import write_stripped_iso
 from .treewriter import TreeWriter
 
 GIB = 1024 ** 3
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -110,14 +112,17 @@ def _planned_paths(layout: Layout, source: _Source, boot_files: dict[str, Path])
     return layout.planned(len(source.kernels), source.separate, served, list(boot_files), None)
 
 
-def convert(options: ConvertOptions, warn: Callable[[str], None] | None = None) -> ConvertResult:
-    """Write the tree ``options`` describe; raise LivepxeError on bad input (nothing written)."""
+def convert(options: ConvertOptions) -> ConvertResult:
+    """Write the tree ``options`` describe; raise LivepxeError on bad input (nothing written).
+
+    Warnings go to this module's logger (the CLI prints them, livecd-creator
+    logs them) and into the result and the tree's note.
+    """
     warnings: list[str] = []
 
     def note(message: str) -> None:
         warnings.append(message)
-        if warn:
-            warn(message)
+        log.warning("%s", message)
 
     layout = options.validate()
     writer = TreeWriter(layout, options.force)  # refuses an existing or unwritable destination

@@ -80,7 +80,7 @@ class PxeImageCreator(imgcreate.LiveImageCreator):  # type: ignore[misc,valid-ty
         iso = Path(self._outdir) / f"{self.name}.iso"
         staging = Path(self._outdir) if self._package_moves_tree_atomically() else None
         try:
-            self.pxe_result = convert(self.pxe.convert_options(iso, staging), warn=logging.warning)
+            self.pxe_result = convert(self.pxe.convert_options(iso, staging))
         except LivepxeError as exc:
             raise PxeCreatorError(f"PXE tree from {iso.name}: {exc}") from None
         final = self.pxe.tree_dir() if staging is not None else self.pxe_result.root

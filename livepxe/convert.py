@@ -76,7 +76,7 @@ class _Source:
 
 
 def _read_source(options: ConvertOptions, note: Callable[[str], None]) -> _Source:
-    iso_path = Path(options.iso)
+    iso_path = options.iso_path
     if options.payload is Payload.ISO and iso_path.is_file() and not options.http_url:
         _check_size(str(iso_path), iso_path.stat().st_size,
                     "use --payload liveos to ship only LiveOS/, or boot it over HTTP with root=live:http://…")
@@ -168,7 +168,7 @@ def convert(options: ConvertOptions) -> ConvertResult:
             carried_archives=_archive_offsets(plan, archive), warnings=warnings)
         digests[layout.file(NOTE)] = write_file(writer.path(layout.file(NOTE)), [tree_note.to_json().encode()])
         if options.checksums:
-            write_file(writer.path(layout.file(SUMS)), [manifest.sha256sums(digests).encode()], checksum=False)
+            write_file(writer.path(layout.file(SUMS)), [manifest.sha256sums({p: d for p, d in digests.items() if d}).encode()], checksum=False)
 
     files = [layout.root / p for p in writer.written]
     configs = [layout.root / p for p in tree_note.configs.values()]

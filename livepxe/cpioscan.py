@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 MAGICS = (b"070701", b"070702")
 HEADER = 110
@@ -91,7 +91,7 @@ class StreamMember:
     head: bytes      # the member's first bytes (up to what was asked)
 
 
-def find_in_stream(stream: BinaryIO, name: str, head: int = 32 * 1024 + 8) -> StreamMember | None:
+def find_in_stream(stream: IO[bytes], name: str, head: int = 32 * 1024 + 8) -> StreamMember | None:
     """Read newc archives from a stream (a decompressor's output) until member ``name``.
 
     Streams cannot seek, so every member's data is read and dropped in

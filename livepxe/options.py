@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from enum import Enum
 from pathlib import Path
-from typing import ClassVar, Optional
+from typing import ClassVar, Optional, TypeVar
 
 from . import httproot, payload
 from .errors import LivepxeError
@@ -46,6 +46,9 @@ class Compression(str, Enum):
 def choices(enum: type[Enum]) -> list[str]:
     """The values an option takes, for argparse/optparse help and checks."""
     return [member.value for member in enum]
+
+
+_Options = TypeVar("_Options", bound="ConvertOptions")
 
 
 @dataclass
@@ -83,6 +86,12 @@ class ConvertOptions:
                                    f"not {value!r}") from None
 
     @property
+    def iso_path(self) -> Path:
+        if self.iso is None:
+            raise LivepxeError("no ISO given; name the live ISO to convert")
+        return Path(self.iso)
+
+    @property
     def integrated(self) -> bool:
         return any(v is not None for v in (self.tftproot, self.imagedir, self.bootfile))
 
@@ -111,7 +120,7 @@ class ConvertOptions:
                                    "the initrd carries no ISO; drop one of them")
         return layout
 
-    def replace(self, **changes: object) -> ConvertOptions:
+    def replace(self: _Options, **changes: object) -> _Options:
         """A copy with ``changes`` (the subclass's own fields kept)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)

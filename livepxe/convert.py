@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__, httproot, initrdprobe, loaders, manifest, netboot, newc, payload, ram, sizing
-from .bootconf import pxelinux
+from .bootconf import carried_cmdline, printable, pxelinux
 from .bootconf.entry import BootEntry
 from .cmdline import pxe_cmdline, safe_iso_name
 from .errors import LivepxeError
@@ -148,8 +148,9 @@ def convert(options: ConvertOptions) -> ConvertResult:
 
         dracut_bytes = source.iso.boot_images[0].initrd.length
         ram_by_mode = ram.by_mode(carried.length, dracut_bytes, None if source.url else initrd_bytes)
-        entries = _entries(source, layout, options)
-        comment = (f"Written by livepxe {__version__} from {source.iso.path.name} (volume {source.iso.label}); "
+        entries = _entries(source, layout, options, note)
+        comment = (f"Written by livepxe {__version__} from {printable(source.iso.path.name, 120)} "
+                   f"(volume {printable(source.iso.label)}); "
                    + (f"the client downloads {source.url}" if source.url else f"initramfs carries /{source.iso_name}"))
         config_text = pxelinux.render(entries, comment)
         digests[layout.pxelinux_config] = write_file(writer.path(layout.pxelinux_config), [config_text.encode()])
@@ -243,13 +244,19 @@ def _client_initrd_bytes(plan, layout: Layout, source: _Source) -> int:
     return first_initrd + (sizes[layout.file(source.iso_file)] if source.iso_file else 0)
 
 
-def _entries(source: _Source, layout: Layout, options: ConvertOptions) -> list[BootEntry]:
+def _entries(source: _Source, layout: Layout, options: ConvertOptions,
+             note: Callable[[str], None]) -> list[BootEntry]:
+    """One entry per kernel; kernel words some boot config cannot carry safely are dropped, and named."""
     entries = []
-    for image, (kernel_name, initrd_name) in zip(source.iso.boot_images, source.kernels):
-        initrds = (layout.reference(initrd_name),) + ((layout.reference(source.iso_file),) if source.iso_file else ())
+    for image, (kernel_file, initrd_file) in zip(source.iso.boot_images, source.kernels):
+        initrds = (layout.reference(initrd_file),) + ((layout.reference(source.iso_file),) if source.iso_file else ())
         args = pxe_cmdline(image.args, source.iso_name, options.append, options.cmdline)
         if source.url:
             args = httproot.http_cmdline(args, source.iso_name, source.url)
-        entries.append(BootEntry(f"livepxe{image.index}", f"{source.iso.label} ({kernel_name})",
-                                 layout.reference(kernel_name), initrds, args))
+        args, dropped = carried_cmdline(args)
+        if dropped:
+            note(f"{kernel_file}: kernel arguments dropped, a boot config cannot carry them as data: "
+                 + " ".join(repr(printable(w)) for w in dropped))
+        entries.append(BootEntry(f"livepxe{image.index}", f"{source.iso.label} ({kernel_file})",
+                                 layout.reference(kernel_file), initrds, args))
     return entries

@@ -17,7 +17,7 @@ from pathlib import Path
 import pycdlib
 from pycdlib.pycdlibexception import PyCdlibException
 
-from . import bootargs
+from .bootconf import isomenu
 from .errors import LivepxeError
 
 #: Where livecd-creator has put kernels: current layout first, then the pre-2023 one.
@@ -129,7 +129,7 @@ def _inspect(path: Path, size: int, iso: pycdlib.PyCdlib, fd: int) -> LiveIso:
         raise LivepxeError(
             f"{path} is not a live image: it has no {' or '.join(LIVE_IMAGES)}; give an ISO made by livecd-creator")
     configs = {name: _read_small(fd, f) for name in CONFIGS if (f := tree.find(name))}
-    entries, args_source = bootargs.parse_first(configs)
+    entries, args_source = isomenu.parse_first(configs)
     images = tuple(_boot_images(path, tree, entries))
     label = iso.pvd.volume_identifier.decode("ascii", "replace").strip()
     for item in (live_image, *(f for b in images for f in (b.kernel, b.initrd))):
@@ -154,7 +154,7 @@ def _read_small(fd: int, item: IsoFile, limit: int = 1 << 20) -> str:
     return os.pread(fd, min(item.length, limit), item.offset).decode("utf-8", "replace")
 
 
-def _boot_images(path: Path, tree: _IsoTree, entries: list[bootargs.Entry]):
+def _boot_images(path: Path, tree: _IsoTree, entries: list[isomenu.BootEntry]):
     for directory in KERNEL_DIRS:
         kernels = sorted((m.group(1), name) for name in tree.list(directory) if (m := _KERNEL_NAME.match(name)))
         if not kernels:
@@ -165,7 +165,7 @@ def _boot_images(path: Path, tree: _IsoTree, entries: list[bootargs.Entry]):
             if kernel is None or initrd is None:
                 raise LivepxeError(
                     f"{path}: {directory}/{name} has no initrd{suffix}.img beside it; is the ISO complete?")
-            yield BootImage(index, kernel, initrd, bootargs.args_for_kernel(entries, name))
+            yield BootImage(index, kernel, initrd, isomenu.args_for_kernel(entries, name))
         return
     raise LivepxeError(
         f"{path} holds no kernel: looked for vmlinuz* in {', '.join(KERNEL_DIRS)}; give an ISO made by livecd-creator")

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import efi
-from .bootconf import dhcp
+from .bootconf import dhcp, dhcpd, dnsmasq, ipxe
 from .bootconf import grub as grubnet
-from .bootconf import ipxe
 from .bootconf.entry import BootEntry
 from .layout import DHCPD, DNSMASQ, IPXE_SCRIPT, Layout
 from .note import BootFiles
@@ -68,8 +67,8 @@ def write_netboot(writer: TreeWriter, layout: Layout, entries: Sequence[BootEntr
                                ipxe=layout.file(IPXE_SCRIPT))
     files = dhcp.BootFiles(bios=out.boot_files.bios, uefi=out.boot_files.uefi, ipxe=out.boot_files.ipxe,
                            tftp_root=str(served_root or layout.root))
-    put(layout.file(DNSMASQ), dhcp.dnsmasq(files, comment))
-    put(layout.file(DHCPD), dhcp.isc_dhcpd(files, comment))
+    put(layout.file(DNSMASQ), dnsmasq.render(files, comment))
+    put(layout.file(DHCPD), dhcpd.render(files, comment))
     return out
 
 

@@ -16,28 +16,23 @@ from __future__ import annotations
 import argparse
 import posixpath
 import re
-import shlex
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from functools import partial
+from pathlib import Path
 
 from . import cpioscan, initrdprobe, note, payload
-from .bootconf import ipxe
+from .bootconf import FORMATS, tree_entries
+from .bootconf import kind_of as config_kind
+from .bootconf.entry import BootEntry as ConfigEntry  # tree_entries: paths from the TFTP root
 from .cmdline import split_words
 from .errors import LivepxeError
 from .layout import NOTE, SUMS
 from .manifest import parse_sha256sums
 from .note import TreeNote
 from .streamcopy import sha256_file
-
-@dataclass
-class ConfigEntry:
-    config: str                 # the config's path from the TFTP root
-    kernel: str                 # paths from the TFTP root
-    initrds: list[str]
-    cmdline: str
 
 
 @dataclass
@@ -59,81 +54,7 @@ def find_root(tree: Path, listed: list[str]) -> Path:
     return tree
 
 
-def _from_root(path: str, base: str = "") -> str:
-    """A config's path as a path from the TFTP root (GRUB devices and leading slashes dropped)."""
-    path = re.sub(r"^\([^)]*\)", "", path)
-    joined = path.lstrip("/") if path.startswith("/") else posixpath.join(base, path)
-    return posixpath.normpath(joined)
-
-
-def pxelinux_entries(text: str, config: str) -> list[ConfigEntry]:
-    entries: list[ConfigEntry] = []
-    for line in text.splitlines():
-        words = line.split(None, 1)
-        if not words:
-            continue
-        key, rest = words[0].upper(), (words[1] if len(words) > 1 else "")
-        if key == "LABEL":
-            entries.append(ConfigEntry(config, "", [], ""))
-        elif entries and key in ("KERNEL", "LINUX"):
-            entries[-1].kernel = _from_root(rest.strip())
-        elif entries and key == "INITRD":
-            entries[-1].initrds += [_from_root(p) for p in rest.strip().split(",")]
-        elif entries and key == "APPEND":
-            args = []
-            for word in split_words(rest):
-                if word.startswith("initrd="):
-                    entries[-1].initrds += [_from_root(p) for p in word[7:].split(",")]
-                else:
-                    args.append(word)
-            entries[-1].cmdline = " ".join(args)
-    return [e for e in entries if e.kernel]
-
-
-def grub_entries(text: str, config: str) -> list[ConfigEntry]:
-    entries: list[ConfigEntry] = []
-    for line in text.splitlines():
-        try:
-            words = shlex.split(line, comments=True)
-        except ValueError:
-            continue
-        if not words:
-            continue
-        if words[0] in ("linux", "linuxefi") and len(words) > 1:
-            entries.append(ConfigEntry(config, _from_root(words[1]), [], " ".join(words[2:])))
-        elif words[0] in ("initrd", "initrdefi") and entries:
-            entries[-1].initrds += [_from_root(p) for p in words[1:]]
-    return entries
-
-
-def ipxe_entries(text: str, config: str) -> list[ConfigEntry]:
-    base = posixpath.dirname(config)
-    entries: list[ConfigEntry] = []
-    for line in text.splitlines():
-        words = line.split()
-        if not words:
-            continue
-        if words[0] in ("kernel", "chain") and len(words) > 1:
-            args = [w for w in words[2:] if not w.startswith("initrd=")]
-            entries.append(ConfigEntry(config, words[1] if "://" in words[1] else _from_root(words[1], base),
-                                       [], " ".join(args)))
-        elif words[0] in ("initrd", "imgfetch", "module") and entries:
-            uri = [w for w in words[1:] if not w.startswith("-")][0]
-            entries[-1].initrds.append(uri if "://" in uri else _from_root(uri, base))
-    return entries
-
-
-def config_kind(relpath: str) -> str | None:
-    if relpath.startswith("pxelinux.cfg/"):
-        return "pxelinux"
-    if relpath.endswith(".cfg") and (relpath.startswith("grub/") or relpath == "grub.cfg"):
-        return "grub"
-    if PurePosixPath(relpath).name == ipxe.SCRIPT_NAME:
-        return "ipxe"
-    return None
-
-
-PARSERS = {"pxelinux": pxelinux_entries, "grub": grub_entries, "ipxe": ipxe_entries}
+PARSERS = {kind: partial(tree_entries, kind) for kind in FORMATS}
 
 
 def check_sums(root: Path, sums: dict[str, str], report: Report) -> None:
@@ -328,8 +249,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"FAIL: {line}")
     status = 0 if report.ok else 1
     if args.boot and report.ok:
-        from .boottest.modes import boot_tree
-        status = boot_tree(report.root, args) or status
+        from .boottest import options as boot_options
+        from .boottest import session
+        from .boottest.tree import MODES
+        sys.stdout.flush()
+        if not session.boot_tree(args.tree, boot_options.from_args(args), MODES, say=lambda s: print(s, flush=True)):
+            status = 1
     elif args.boot:
         print("not booting: fix the problems above first")
     print("verify: " + ("PASS" if status == 0 else "FAIL"))
@@ -337,16 +262,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_parser(subparsers) -> None:
+    from .boottest import options as boot_options
     parser = subparsers.add_parser("verify", help="check a tree's checksums, config paths and kernel arguments",
-                                   description="Check a tree written by livepxe; --boot also boots it in QEMU.")
+                                   description="Check a tree written by livepxe; --boot also boots it in QEMU "
+                                               "(the same harness and options as livepxe boot-test).")
     parser.add_argument("tree", type=Path, metavar="TREE", help="the tree (or, for integration, its --imagedir folder)")
-    parser.add_argument("--boot", action="store_true", help="boot each boot path (BIOS, UEFI, iPXE) in QEMU")
-    parser.add_argument("--only", action="append", choices=("bios", "uefi", "ipxe"),
-                        help="with --boot: boot only this way (repeatable; default: every way the tree has)")
-    parser.add_argument("--marker", help="console text that proves the live system came up "
-                                         "(default: the live root's systemd banner or a serial login prompt)")
-    parser.add_argument("--timeout", type=float, help="seconds per boot (default: by accelerator; TCG is slow)")
-    parser.add_argument("--ram", type=int, default=None, help="guest RAM in MiB (default: livepxe.json's estimate)")
+    parser.add_argument("--boot", action="store_true", help="after the checks pass, boot every way the tree has "
+                                                           "(BIOS, UEFI, iPXE) in QEMU")
+    boot_options.add_arguments(parser, default_modes="every mode the tree has")
     parser.set_defaults(func=run)
 
 

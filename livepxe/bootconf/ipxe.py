@@ -57,7 +57,7 @@ def carries(word: str) -> bool:
 def _text(title: str) -> str:
     """A title as data on an ``item``/``echo`` line: no expansion, separator, comment or continuation."""
     tokens = one_line(title).replace("$", "").split()
-    return " ".join(t.lstrip("#") for t in tokens if t not in SEPARATORS and t.lstrip("#")).rstrip("\\")
+    return " ".join(t.lstrip("#") for t in tokens if t not in SEPARATORS and t.lstrip("#")).rstrip(" \\")
 
 
 def render(entries: Sequence[BootEntry], comment: str, script_dir: str = "") -> str:

@@ -14,9 +14,9 @@ import unicodedata
 
 #: Unicode categories that do not print: controls, format (bidi overrides), surrogates, private, unassigned.
 _HIDDEN_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
-#: A kernel word as Linux's ``next_arg`` splits the command line: a double quote protects white space
-#: up to the next double quote; an unbalanced quote runs to the end.
-_KERNEL_WORD = re.compile(r'(?:[^\s"]|"[^"]*(?:"|$))+')
+#: A kernel word as Linux's ``next_arg`` splits the command line: at ASCII white space, except
+#: between double quotes; an unbalanced quote runs to the end.
+_KERNEL_WORD = re.compile(r'(?:[^ \t\n\v\f\r"]|"[^"]*(?:"|$))+')
 #: What every format can carry in a kernel word: printable ASCII; a space only inside double quotes.
 _ASCII_WORD = re.compile(r'^[!-~]+(?: [!-~]+)*$')
 COMMENT_WIDTH = 100

@@ -1,0 +1,58 @@
+"""Rendered configs compared byte for byte with checked-in ``golden/*.result`` files (as lorax's tests do).
+
+A change in what a renderer writes must show up here and be reviewed: set
+``LIVEPXE_UPDATE_GOLDEN=1`` to rewrite the files, then read the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from livepxe.bootconf import dhcpd, dnsmasq, grub, ipxe, pxelinux
+
+from .samples import FILES, INTEGRATED, SELF, TRICKY
+
+GOLDEN = Path(__file__).parent / "golden"
+COMMENT = "Written by livepxe 0.0 from Fedora-Live.iso (volume Fedora-Live); initramfs carries /Fedora-Live.iso"
+HOSTILE_COMMENT = ("Written by livepxe 0.0 from evil\ndhcp-option=6,6.6.6.6.iso (volume L\r\nconfigfile (http,x)/y"
+                   "\x1b[2J\x00 ; chain http://x/ && shell); initramfs carries /evil.iso")
+
+HOSTILE_ENTRY = [replace(SELF[0], title="L\nconfigfile (http,x)/y ; chain http://x/ && shell ${x} #c '} \\")]
+
+CASES: dict[str, Callable[[], str]] = {
+    "self.pxelinux": lambda: pxelinux.render(SELF, COMMENT),
+    "self.grub": lambda: grub.render(SELF, COMMENT),
+    "self.ipxe": lambda: ipxe.render(SELF, COMMENT),
+    "self.dnsmasq": lambda: dnsmasq.render(FILES["self"], COMMENT),
+    "self.dhcpd": lambda: dhcpd.render(FILES["self"], COMMENT),
+    "integrated.pxelinux": lambda: pxelinux.render(INTEGRATED, COMMENT),
+    "integrated.grub": lambda: grub.render(INTEGRATED, COMMENT),
+    "integrated.ipxe": lambda: ipxe.render(INTEGRATED, COMMENT, "live/devel/minimal"),
+    "integrated.dnsmasq": lambda: dnsmasq.render(FILES["bios-only"], COMMENT),
+    "integrated.dhcpd": lambda: dhcpd.render(FILES["bios-only"], COMMENT),
+    "tricky.grub": lambda: grub.render(TRICKY, COMMENT),
+    "tricky.ipxe": lambda: ipxe.render(TRICKY, COMMENT),
+    "hostile.pxelinux": lambda: pxelinux.render(HOSTILE_ENTRY, HOSTILE_COMMENT),
+    "hostile.grub": lambda: grub.render(HOSTILE_ENTRY, HOSTILE_COMMENT),
+    "hostile.ipxe": lambda: ipxe.render(HOSTILE_ENTRY, HOSTILE_COMMENT),
+    "hostile.dnsmasq": lambda: dnsmasq.render(FILES["odd-root"], HOSTILE_COMMENT),
+    "hostile.dhcpd": lambda: dhcpd.render(FILES["self"], HOSTILE_COMMENT),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_rendering_matches_its_golden_file(name):
+    path = GOLDEN / f"{name}.result"
+    text = CASES[name]()
+    if os.environ.get("LIVEPXE_UPDATE_GOLDEN") == "1":
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def test_every_golden_file_has_a_case():
+    assert sorted(p.name[:-len(".result")] for p in GOLDEN.glob("*.result")) == sorted(CASES)

@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from livepxe import qemuhost  # noqa: E402
+from livepxe.boottest import host as qemuhost  # noqa: E402
 from livepxe.boottest.machine import FAILURE_PATTERNS, USERSPACE_PATTERNS, BootResult, Machine, Watch, boot  # noqa: E402
 from livepxe.convert import ConvertOptions, convert  # noqa: E402
 

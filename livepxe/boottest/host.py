@@ -9,6 +9,7 @@ test kernel under KVM and uses KVM only if the kernel prints its banner.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -23,8 +24,14 @@ QEMU = "qemu-system-x86_64"
 ROM_DIRS = (Path("/usr/share/qemu"), Path("/usr/lib/ipxe/qemu"), Path("/usr/share/ipxe/qemu"),
             Path("/usr/share/ipxe"))
 ACCELS = ("auto", "kvm", "tcg")
+#: The one variable that chooses the accelerator (``--accel`` wins over it).
+ACCEL_ENV = "LIVEPXE_ACCEL"
+#: What ``livepxe verify --boot`` read before the harnesses were one; still honoured, with a warning.
+DEPRECATED_ACCEL_ENV = "LIVEPXE_QEMU_ACCEL"
+OVMF_CANDIDATES = ("/usr/share/ovmf/OVMF.fd", "/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_CODE.fd")
 KVM_PROBE_SECONDS = 15.0
-_probe_cache: dict[tuple[str, str], "Accel"] = {}
+_probe_cache: dict[tuple[str, str], Accel] = {}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,26 @@ def nic_rom(nic: str = "e1000", uefi: bool = False) -> Path:
     where = ", ".join(str(d) for d in ROM_DIRS)
     raise LivepxeError(f"iPXE boot ROM {' or '.join(names)} not found in {where}: "
                        "install ipxe-qemu (Debian) or ipxe-roms-qemu (Fedora)")
+
+
+def ovmf_firmware() -> Path:
+    """The host's UEFI firmware for QEMU's -bios."""
+    for candidate in OVMF_CANDIDATES:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise LivepxeError("no OVMF firmware for UEFI boots; install ovmf (Debian) or edk2-ovmf (Fedora)")
+
+
+def accel_from_env() -> str:
+    """``$LIVEPXE_ACCEL``, else the deprecated ``$LIVEPXE_QEMU_ACCEL``, else ``auto``."""
+    value = os.environ.get(ACCEL_ENV)
+    if value:
+        return value
+    value = os.environ.get(DEPRECATED_ACCEL_ENV)
+    if value:
+        log.warning("%s is deprecated; set %s=%s instead", DEPRECATED_ACCEL_ENV, ACCEL_ENV, value)
+        return value
+    return "auto"
 
 
 def firmware_file(path: Path) -> Path:

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Pattern, Sequence
 
-from . import host as qemuhost
 from ..errors import LivepxeError
+from . import host as qemuhost
 
 DEFAULT_MAC = "52:54:00:12:34:56"
 ANSI = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Za-z0-9]|[A-Za-z])")
@@ -88,7 +88,7 @@ class Watch:
     failure: Sequence[str] = FAILURE_PATTERNS
 
     @classmethod
-    def marker(cls, text: str) -> "Watch":
+    def marker(cls, text: str) -> Watch:
         return cls(success=(re.escape(text),))
 
     def compiled(self) -> tuple[list[Pattern[str]], list[Pattern[str]]]:

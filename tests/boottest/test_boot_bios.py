@@ -145,3 +145,29 @@ def test_truncated_initrd_fails(live, accel, tmp_path):
     assert not r.passed
     assert r.seconds is None and "userspace" not in r.milestones
     assert live.marker not in r.console_log.read_text(errors="replace")
+
+
+def test_verify_boot_boots_an_integrated_tree_through_the_roots_pxelinux_and_ipxe(tmp_path, capsys):
+    """``livepxe verify IMAGEDIR --boot``: the admin's TFTP root (pxelinux, default boots the local disk, no
+    UEFI loader) holds the image; the harness routes its config to the test MAC and boots every way it can."""
+    _require_host()
+    from tests.fixtures.live_iso import live_iso
+    fixture = live_iso("current")
+    root = tmp_path / "tftpboot"
+    (root / "pxelinux.cfg").mkdir(parents=True)
+    found, missing = loaders.find_files()
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}: apt-get install pxelinux syslinux-common")
+    for name, src in found.items():
+        shutil.copyfile(src, root / name)
+    (root / "pxelinux.cfg/default").write_text("DEFAULT local\nLABEL local\n  LOCALBOOT 0\n")
+    convert(ConvertOptions(iso=fixture.iso, tftproot=root, imagedir="live/fixture", bootfile="live.fixture",
+                           progress=False))
+    before = sorted(p.name for p in (root / "pxelinux.cfg").iterdir())
+    status = main(["verify", str(root / "live/fixture"), "--boot", "--marker", fixture.marker])
+    out = capsys.readouterr().out
+    print(out)
+    assert status == 0 and out.rstrip().endswith("verify: PASS"), out
+    assert "boot uefi: skipped, the TFTP root" in out
+    assert "boot bios: PASS: userspace reached" in out and "boot ipxe: PASS: userspace reached" in out
+    assert sorted(p.name for p in (root / "pxelinux.cfg").iterdir()) == before  # the root is untouched

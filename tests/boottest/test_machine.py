@@ -1,18 +1,15 @@
-"""The boot-test harness without a full boot: console matching, QEMU command lines,
-host checks, the serial-console overlay, and two short real QEMU runs (a kernel
-with no root must FAIL, and the time limit must end a run)."""
+"""The QEMU runner without a full boot: console matching, QEMU command lines, host
+checks, and two short real QEMU runs (a kernel with no root must FAIL, and the
+time limit must end a run)."""
 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
-from livepxe.boottest import overlay as bootoverlay
 from livepxe.boottest import host as qemuhost
-from livepxe.boottest.machine import (DEFAULT_MAC, Machine, Watch, _Scanner, boot, clean_lines,
-                              qemu_command)
+from livepxe.boottest.machine import Machine, Watch, _Scanner, boot, clean_lines, qemu_command
 from livepxe.errors import LivepxeError
 
 
@@ -132,67 +129,24 @@ def test_accelerator_choice():
         qemuhost.choose_accel("hvf", None)
 
 
-# --- the serial-console overlay of `livepxe boot-test` ---------------------------------
 
-CONFIG = """DEFAULT live
-LABEL live
-  KERNEL /img/vmlinuz0
-  APPEND initrd=/img/initrd0.img root=live:/x.iso quiet
-LABEL local
-  APPEND -
-"""
-
-
-def make_tree(root: Path, name: str = "default") -> Path:
-    (root / "pxelinux.cfg").mkdir(parents=True)
-    (root / "img").mkdir()
-    (root / "img/vmlinuz0").write_bytes(b"k" * 10)
-    (root / "img/initrd0.img").write_bytes(b"i" * 100)
-    (root / "pxelinux.0").write_bytes(b"p")
-    (root / "pxelinux.cfg" / name).write_text(CONFIG)
-    return root
+def test_one_environment_variable_chooses_the_accelerator(monkeypatch, caplog):
+    monkeypatch.delenv(qemuhost.ACCEL_ENV, raising=False)
+    monkeypatch.delenv(qemuhost.DEPRECATED_ACCEL_ENV, raising=False)
+    assert qemuhost.accel_from_env() == "auto"
+    monkeypatch.setenv(qemuhost.DEPRECATED_ACCEL_ENV, "kvm")
+    assert qemuhost.accel_from_env() == "kvm"
+    assert "LIVEPXE_QEMU_ACCEL is deprecated; set LIVEPXE_ACCEL=kvm instead" in caplog.text
+    monkeypatch.setenv(qemuhost.ACCEL_ENV, "tcg")
+    assert qemuhost.accel_from_env() == "tcg"  # the current name wins
 
 
-def test_add_args_adds_only_what_is_missing():
-    out = bootoverlay.add_args(CONFIG, bootoverlay.CONSOLE_ARGS)
-    assert "root=live:/x.iso quiet console=ttyS0,115200 systemd.show_status=1" in out
-    assert "APPEND -\n" in out
-    assert bootoverlay.add_args(out, bootoverlay.CONSOLE_ARGS) == out
-    kept = bootoverlay.add_args("APPEND console=ttyS0 systemd.show_status=0\n", bootoverlay.CONSOLE_ARGS)
-    assert kept == "APPEND console=ttyS0 systemd.show_status=0\n"
-    both = bootoverlay.add_args("APPEND console=tty0\n", ["console=ttyS0"])
-    assert both == "APPEND console=tty0 console=ttyS0\n"
-
-
-def test_overlay_routes_the_test_client_and_leaves_the_tree_alone(tmp_path):
-    tree = make_tree(tmp_path / "tree", "live.devel")
-    before = (tree / "pxelinux.cfg/live.devel").read_text()
-    tb = bootoverlay.prepare(tree, tmp_path / "overlay", DEFAULT_MAC)
-    routed = tb.root / "pxelinux.cfg/01-52-54-00-12-34-56"
-    assert "console=ttyS0,115200" in routed.read_text() and not routed.is_symlink()
-    assert (tb.root / "img/vmlinuz0").read_bytes() == b"k" * 10  # linked, not copied
-    assert (tb.root / "img").is_symlink()
-    assert (tree / "pxelinux.cfg/live.devel").read_text() == before
-    assert sorted(p.name for p in (tree / "pxelinux.cfg").iterdir()) == ["live.devel"]
-    assert tb.bootfile == "pxelinux.0" and tb.kernel == tree.resolve() / "img/vmlinuz0"
-    assert tb.added == bootoverlay.CONSOLE_ARGS
-    sizes = [p.stat().st_size for p in bootoverlay.referenced_files(tree, before)]
-    assert sizes == [10, 100]
-
-
-def test_overlay_errors(tmp_path):
-    with pytest.raises(LivepxeError, match="no pxelinux.cfg folder"):
-        bootoverlay.prepare(tmp_path, tmp_path / "o", DEFAULT_MAC)
-    tree = make_tree(tmp_path / "t", "a")
-    (tree / "pxelinux.cfg/b").write_text(CONFIG)
-    with pytest.raises(LivepxeError, match="several configs \\(a, b\\): choose one with --config"):
-        bootoverlay.prepare(tree, tmp_path / "o", DEFAULT_MAC)
-    with pytest.raises(LivepxeError, match="no config .*/c: --config"):
-        bootoverlay.prepare(tree, tmp_path / "o", DEFAULT_MAC, config="c")
-    (tree / "pxelinux.0").unlink()
-    with pytest.raises(LivepxeError, match="no pxelinux.0 in .*ldlinux.c32"):
-        bootoverlay.prepare(tree, tmp_path / "o", DEFAULT_MAC, config="a")
-
+def test_missing_ovmf_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(qemuhost, "OVMF_CANDIDATES", (str(tmp_path / "OVMF.fd"),))
+    with pytest.raises(LivepxeError, match="no OVMF firmware.*install ovmf"):
+        qemuhost.ovmf_firmware()
+    (tmp_path / "OVMF.fd").write_bytes(b"fw")
+    assert qemuhost.ovmf_firmware() == tmp_path / "OVMF.fd"
 
 # --- short real QEMU runs: the harness must be able to FAIL ----------------------------
 
@@ -224,23 +178,3 @@ def test_the_time_limit_ends_a_run(kernel, tmp_path):
              console_log=tmp_path / "c.log")
     assert not r.passed and r.reason == "no sign of userspace within the 4 s limit"
     assert r.elapsed < 15
-
-
-# --- `livepxe boot-test` errors: one line, non-zero exit, before any guest starts --------
-
-def test_cli_rejects_a_missing_tree(tmp_path, capsys):
-    from livepxe.cli import main
-    assert main(["boot-test", str(tmp_path / "nope"), "--accel", "tcg"]) == 1
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "is not a folder" in err
-
-
-def test_cli_says_qemu_is_missing(tmp_path, capsys, monkeypatch):
-    from livepxe.cli import main
-    tree = make_tree(tmp_path / "tree")
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert main(["boot-test", str(tree), "--accel", "tcg"]) == 1
-    err = capsys.readouterr().err.strip()
-    assert err == ("livepxe: error: qemu-system-x86_64 not found: install qemu-system-x86 (Debian) "
-                   "or qemu-system-x86-core (Fedora)")
-    assert sorted(p.name for p in (tree / "pxelinux.cfg").iterdir()) == ["default"]

@@ -256,7 +256,7 @@ def _entries(source: _Source, layout: Layout, options: ConvertOptions,
         args, dropped = carried_cmdline(args)
         if dropped:
             note(f"{kernel_file}: kernel arguments dropped, a boot config cannot carry them as data: "
-                 + " ".join(repr(printable(w)) for w in dropped))
+                 + " ".join(printable(repr(w)) for w in dropped))
         entries.append(BootEntry(f"livepxe{image.index}", f"{source.iso.label} ({kernel_file})",
                                  layout.reference(kernel_file), initrds, args))
     return entries

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: RFC 4578 / IANA processor architecture types we route.
-ARCH_BIOS = 0
+#: RFC 4578 / IANA processor architecture types of x86-64 UEFI (anything else is served the BIOS loader).
 ARCH_UEFI_X64 = (7, 9)
 DEFAULT_TFTP_ROOT = "/srv/tftp"
 

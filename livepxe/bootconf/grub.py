@@ -262,6 +262,10 @@ def parse(text: str, path: str = "") -> list[BootEntry]:
     """
     found = commands(text)
     default = _default_value(found)
+    bodies: dict[int, list[Command]] = {}
+    for command in found:
+        if command.block is not None:
+            bodies.setdefault(command.block, []).append(command)
     positions: dict[int | None, str] = {None: ""}
     siblings: dict[int | None, int] = {}
     entries = []
@@ -274,7 +278,7 @@ def parse(text: str, path: str = "") -> list[BootEntry]:
         positions[index] = f"{parent}>{number}" if parent else str(number)
         if command.name == "submenu":
             continue
-        body = [c for c in found if c.block == index]
+        body = bodies.get(index, [])
         linux = next((c for c in body if c.name in LINUX_COMMANDS and len(c.words) > 1), None)
         if linux is None:
             continue

@@ -24,7 +24,6 @@ from typing import Sequence
 from .entry import BootEntry, default_entry
 from .text import canonical_cmdline, comment_lines, kernel_words, one_line, plain_kernel_word
 
-SCRIPT_NAME = "boot.ipxe"
 SEPARATORS = (";", "&&", "||")
 KERNEL_COMMANDS = ("kernel", "chain")
 INITRD_COMMANDS = ("initrd", "imgfetch", "module")
@@ -146,7 +145,7 @@ def parse(text: str, path: str = "") -> list[BootEntry]:
         name = tokens[0]
         if name.startswith(":"):
             label = name[1:]
-        elif name == "item" and len(_item_args(tokens)) > 0:
+        elif name == "item" and _item_args(tokens):
             args = _item_args(tokens)
             titles[args[0]] = " ".join(args[1:])
         elif name == "choose" and "--default" in tokens[:-1]:

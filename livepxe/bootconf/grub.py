@@ -54,8 +54,7 @@ def carries(word: str) -> bool:
     """Does GRUB hand the kernel ``word`` as it is (or as the kernel reads it, for ``k="v w"``)?"""
     if not plain_kernel_word(word) or "'" in word or "\\" in word:
         return False
-    quoted = _QUOTED.match(word) if '"' in word else None
-    return ('"' not in word or quoted is not None) and _grub_arg(word) != ""
+    return ('"' not in word or _QUOTED.match(word) is not None) and _grub_arg(word) != ""
 
 
 def _grub_arg(word: str) -> str:

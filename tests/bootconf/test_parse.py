@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from livepxe.bootconf import add_kernel_args, grub, ipxe, parse, pxelinux, tree_entries, tree_path
+from livepxe.bootconf import add_kernel_args, dhcpd, dnsmasq, grub, ipxe, parse, pxelinux, tree_entries, tree_path
+from livepxe.bootconf.isomenu import args_for_kernel, parse_first
 
 from .samples import INTEGRATED, SELF, TRICKY
 from .tools import grub_script_check
@@ -88,3 +91,23 @@ def test_tree_entries_read_the_integrated_ipxe_script_from_its_folder():
     entries = tree_entries("ipxe", text, "live/devel/minimal/boot.ipxe")
     assert entries[1].kernel == "live/devel/minimal/vmlinuz1" and entries[1].config == "live/devel/minimal/boot.ipxe"
     assert parse("ipxe", ipxe.render(SELF, "c"))[0].kernel == "vmlinuz0"  # parse: as the script names it
+
+
+#: Pieces a damaged or hostile config is made of: every format's syntax characters and keywords.
+PIECES = [*"ab =\"'\\$;{}#&|\n\t\r\x00:/().,-", "menuentry ", "submenu ", "linux ", "initrd ", "set default=", "${",
+          "label ", "kernel ", "append ", "menu default\n", "text help\n", "endtext\n", "--id ", ":x\n", "item ",
+          "choose --default ", "filename ", "dhcp-boot="]
+
+
+def test_parsers_never_raise_on_garbage():
+    """An ISO's menus are read before anything else: a parser error would end the conversion in a traceback."""
+    rng = random.Random(20240610)
+    for _ in range(500):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 60)))
+        for kind in ("pxelinux", "grub", "ipxe"):
+            tree_entries(kind, text, "a/b.cfg")
+            add_kernel_args(kind, text, CONSOLE)
+        dnsmasq.parse(text)
+        dhcpd.parse(text)
+        entries, _ = parse_first({"isolinux/isolinux.cfg": text, "boot/grub2/grub.cfg": text})
+        args_for_kernel(entries, "vmlinuz")

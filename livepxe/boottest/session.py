@@ -48,8 +48,9 @@ def boot_tree(folder: Path, options: BootOptions, default_modes: Sequence[str],
             served = built.root
             if built.added:
                 say(f"for this test only, the kernel also gets: {' '.join(built.added)}")
-        return all([_boot_one(tree, route, served, accel, options, Path(scratch), say, len(ready) > 1)
-                    for route in ready])
+        results = [_boot_one(tree, route, served, accel, options, Path(scratch), say, len(ready) > 1)
+                   for route in ready]  # every mode boots, even after one failed: the report names each
+        return all(results)
 
 
 def _boot_one(tree: BootTree, route: Route, served: Path, accel: host.Accel, options: BootOptions, scratch: Path,
@@ -57,9 +58,11 @@ def _boot_one(tree: BootTree, route: Route, served: Path, accel: host.Accel, opt
     memory = options.memory_mib or ram.guest_mib(tree.client_mib(route))
     timeout = options.timeout or default_timeout(accel.name, tree.initrd_bytes(route))
     log = console_log_path(options.console_log, route.mode, several) or scratch / f"{route.mode}.log"
-    reads = "its own choice of config" if options.as_is else route.config
-    say(f"boot {route.mode}: {tree.root} via {route.bootfile}, reading {reads}; "
-        f"{memory} MiB, {accel.why}, limit {timeout:.0f} s")
+    if route.mode == "ipxe":
+        how = f"{route.bootfile} over HTTP"
+    else:
+        how = f"{route.bootfile}, reading {'its own choice of config' if options.as_is else route.config}"
+    say(f"boot {route.mode}: {tree.root} via {how}; {memory} MiB, {accel.why}, limit {timeout:.0f} s")
     watch = Watch.marker(options.marker) if options.marker else Watch()
     result = modes.boot_route(route, served, memory, watch, accel, timeout, log, options.mac, options.firmware)
     for line in result_lines(route.mode, result, options.lines):

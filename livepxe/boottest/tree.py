@@ -95,7 +95,9 @@ class BootTree:
                            "config")
 
     def _given(self, path: str, what: str) -> str:
-        rel = path.lstrip("/")
+        rel = posixpath.normpath(path.lstrip("/"))
+        if rel.startswith("../"):
+            raise LivepxeError(f"{what} {path} is outside the TFTP root {self.root}: the client cannot fetch it")
         if not (self.root / rel).is_file():
             raise LivepxeError(f"no {what} {rel} under the TFTP root {self.root}")
         return rel

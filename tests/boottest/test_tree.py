@@ -71,6 +71,8 @@ def test_config_and_bootfile_override_and_must_exist(tiny_iso, tmp_path):
         tree.route("bios", config="nope")
     with pytest.raises(LivepxeError, match="no boot file lpxelinux.0 under the TFTP root"):
         tree.route("bios", bootfile="lpxelinux.0")
+    with pytest.raises(LivepxeError, match="config ../root/pxelinux.cfg/default is outside the TFTP root"):
+        tree.route("bios", config="../root/pxelinux.cfg/default")
 
 
 def test_hand_made_tree_is_read_from_its_config(tmp_path):

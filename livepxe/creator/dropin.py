@@ -25,7 +25,7 @@ LIVEOS_DROPIN = "99-liveos.conf"
 
 def dropin_text() -> bytes:
     """The drop-in as shipped in the package (``livepxe/data``)."""
-    return resources.files("livepxe").joinpath("data", DROPIN_NAME).read_bytes()
+    return (resources.files("livepxe") / "data" / DROPIN_NAME).read_bytes()
 
 
 @dataclass

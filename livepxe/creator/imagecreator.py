@@ -12,7 +12,13 @@ imgcreate documents for subclasses (``_mount_instroot``,
   before the base class unmounts, so the shipped image is clean.
 * ``_stage_final_image``: after the base class has written ``<name>.iso``
   into ``_outdir``, run the engine on it; a tree destined for the ``-o``
-  folder is staged in ``_outdir`` too, so ``package()`` delivers both.
+  folder is staged in ``_outdir`` too, so ``package()`` delivers both.  The
+  staged tree names its final folder (dnsmasq's ``tftp-root=``), never
+  ``_outdir``, which upstream deletes after the build.
+
+Errors are raised as ``PxeCreatorError``: upstream's frontends report a
+``CreatorError`` in one line and still clean up.  Progress goes to this
+module's logger, which upstream's ``-v`` shows.
 """
 
 from __future__ import annotations
@@ -26,9 +32,11 @@ import imgcreate
 from imgcreate.errors import CreatorError
 
 from ..convert import ConvertResult, convert
-from .dropin import DracutDropIn
 from ..errors import LivepxeError
+from .dropin import DracutDropIn
 from .options import PxeOptions
+
+log = logging.getLogger(__name__)
 
 
 class PxeCreatorError(LivepxeError, CreatorError):
@@ -36,7 +44,15 @@ class PxeCreatorError(LivepxeError, CreatorError):
     line and still clean up; livepxe's code knows it as a LivepxeError."""
 
 
-class PxeImageCreator(imgcreate.LiveImageCreator):  # type: ignore[misc,valid-type]
+def same_filesystem(a: os.PathLike | str, b: os.PathLike | str) -> bool:
+    """Is a rename from ``a`` into ``b`` possible (one device)?  False if either is missing."""
+    try:
+        return os.stat(a).st_dev == os.stat(b).st_dev
+    except OSError:
+        return False
+
+
+class PxeImageCreator(imgcreate.LiveImageCreator):
     """LiveImageCreator that also writes a PXE tree from the ISO it made."""
 
     def __init__(self, ks: Any, name: str, *args: Any,
@@ -53,7 +69,10 @@ class PxeImageCreator(imgcreate.LiveImageCreator):  # type: ignore[misc,valid-ty
     def _mount_instroot(self, base_on: Any = None) -> None:
         super()._mount_instroot(base_on)
         self._dropin = DracutDropIn(self._instroot)
-        self._dropin.install()
+        try:
+            self._dropin.install()
+        except OSError as exc:
+            raise PxeCreatorError(f"cannot install livepxe's dracut drop-in: {exc}") from None
 
     def _unmount_instroot(self) -> None:
         # unmount() runs again from cleanup(); remove() is idempotent.
@@ -61,28 +80,24 @@ class PxeImageCreator(imgcreate.LiveImageCreator):  # type: ignore[misc,valid-ty
             self._dropin.remove()
         super()._unmount_instroot()
 
-    def _package_moves_tree_atomically(self) -> bool:
-        """Stage the tree for package() only where its move is one rename().
+    def _staging_dir(self) -> Optional[Path]:
+        """``_outdir`` when package() will deliver the tree with one rename(), else None.
 
         package() moves ``_outdir``'s entries with shutil.move, which copies
         across file systems: a Ctrl-C then would leave half a tree.  Otherwise
         the engine writes the tree in place, staged and renamed beside it.
         """
-        if not self.pxe.delivered_by_package():
-            return False
-        try:
-            return os.stat(self._outdir).st_dev == os.stat(self.pxe.outdir).st_dev
-        except OSError:
-            return False
+        if self.pxe.delivered_by_package() and same_filesystem(self._outdir, self.pxe.outdir):
+            return Path(self._outdir)
+        return None
 
     def _stage_final_image(self, ops: Optional[list] = None) -> None:
         super()._stage_final_image([] if ops is None else ops)
         iso = Path(self._outdir) / f"{self.name}.iso"
-        staging = Path(self._outdir) if self._package_moves_tree_atomically() else None
+        staging = self._staging_dir()
         try:
             self.pxe_result = convert(self.pxe.convert_options(iso, staging))
         except LivepxeError as exc:
             raise PxeCreatorError(f"PXE tree from {iso.name}: {exc}") from None
         final = self.pxe.tree_dir() if staging is not None else self.pxe_result.root
-        logging.info("PXE tree for %s: %s (clients need about %d MiB of RAM)",
-                     iso.name, final, self.pxe_result.ram_mib)
+        log.info("PXE tree for %s: %s (clients need about %d MiB of RAM)", iso.name, final, self.pxe_result.ram_mib)

@@ -32,7 +32,7 @@ import runpy
 import sys
 import types
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Optional, Sequence
+from typing import Any, Callable, Mapping, NoReturn, Optional, Sequence
 
 from ..errors import LivepxeError
 
@@ -55,9 +55,10 @@ def _is_self(path: Path) -> bool:
         return False
 
 
-def find_upstream(env: Optional[dict] = None) -> Path:
+def find_upstream(env: Optional[Mapping[str, str]] = None) -> Path:
     """``$LIVECD_CREATOR``, else the first other livecd-creator on PATH, else /usr/bin."""
-    env = os.environ if env is None else env
+    if env is None:
+        env = os.environ
     explicit = env.get("LIVECD_CREATOR")
     if explicit:
         path = Path(explicit)

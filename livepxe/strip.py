@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import pycdlib
 
-from .isoreader import IsoFile, LiveIso
+from .isoreader import IsoFile, LiveIso, malformed_as_error
 
 
 class _Slice(io.RawIOBase):
@@ -44,19 +45,29 @@ class _Slice(io.RawIOBase):
         return len(data)
 
 
+def volume_id(label: str) -> str:
+    """The label as a volume identifier pycdlib can write: printable ASCII, at most 32 characters.
+
+    The label comes from the source ISO, which may be damaged or hostile; the
+    stripped ISO is found by its path (``root=live:/NAME.iso``), never by label.
+    """
+    return "".join(c if " " <= c <= "~" else "_" for c in label)[:32]
+
+
 def write_stripped_iso(source: LiveIso, dest: Path) -> None:
-    """Write to ``dest`` an ISO with ``source``'s label and only its LiveOS/ files."""
+    """Write to ``dest`` an ISO with ``source``'s label and only its LiveOS/ files (LivepxeError if pycdlib cannot)."""
     fd = os.open(source.path, os.O_RDONLY)
     try:
         iso = pycdlib.PyCdlib()
-        iso.new(interchange_level=4, rock_ridge="1.09", joliet=3, vol_ident=source.label[:32])
-        iso.add_directory("/LIVEOS", rr_name="LiveOS", joliet_path="/LiveOS")
-        for item in source.liveos_files:
-            name = item.path.rsplit("/", 1)[-1]
-            iso.add_fp(_Slice(fd, item), item.length, f"/LIVEOS/{name.upper()}",
-                       rr_name=name, joliet_path=f"/LiveOS/{name}")
-        with open(dest, "xb") as out:
-            iso.write_fp(out)
+        with malformed_as_error(source.path, "copying its LiveOS/ files into a stripped ISO"):
+            iso.new(interchange_level=4, rock_ridge="1.09", joliet=3, vol_ident=volume_id(source.label))
+            iso.add_directory("/LIVEOS", rr_name="LiveOS", joliet_path="/LiveOS")
+            for item in source.liveos_files:
+                name = item.path.rsplit("/", 1)[-1]
+                window = cast(BinaryIO, _Slice(fd, item))  # all pycdlib does with it is seek and read
+                iso.add_fp(window, item.length, f"/LIVEOS/{name.upper()}", rr_name=name, joliet_path=f"/LiveOS/{name}")
+            with open(dest, "xb") as out:
+                iso.write_fp(out)
         iso.close()
     finally:
         os.close(fd)

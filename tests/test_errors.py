@@ -59,6 +59,41 @@ def test_directory_instead_of_iso(workdir):
     assert_one_line_error(run("d.iso", cwd=workdir), "is a directory")
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_fifo_or_device_is_refused_before_it_is_read(workdir, kind):
+    """A FIFO with no writer would block the open for ever; a device would be read to its end."""
+    if kind == "fifo":
+        os.mkfifo(workdir / "x.iso")
+        iso, expected = str(workdir / "x.iso"), "is a FIFO"
+    else:
+        iso, expected = "/dev/zero", "is a character device"
+    proc = subprocess.run([sys.executable, "-m", "livepxe", "convert", iso], cwd=workdir, capture_output=True,
+                          text=True, timeout=30)
+    assert_one_line_error(proc, expected, "give the path of a live ISO file")
+    assert nothing_written(workdir, {"x.iso"} if kind == "fifo" else set())
+
+
+def _patch_record(iso: Path, name: bytes, field: int, value: int) -> None:
+    """Set a both-endian 32-bit field (2: extent, 10: length) of the directory record named ``name``."""
+    data = bytearray(iso.read_bytes())
+    record = data.find(name) - 33  # the name sits at byte 33 of its directory record
+    assert record > 0 and data[record + 32] == len(name)
+    data[record + field:record + field + 8] = value.to_bytes(4, "little") + value.to_bytes(4, "big")
+    iso.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", [b"SQUASHFS.IMG;1", b"VMLINUZ0.;1"])
+@pytest.mark.parametrize("field, value", [(2, 0xFFFFFFF0), (2, 0x7FFFFFF), (10, 0x7FFFFFF0)],
+                         ids=["extent-wraps", "extent-past-end", "length-past-end"])
+def test_an_extent_outside_the_file_is_refused(workdir, name, field, value):
+    """pycdlib cuts such a file at the end of the image (to a negative length if it starts beyond it)."""
+    iso = make_iso(workdir / "e.iso", name_trees=("--norock",))
+    _patch_record(iso, name, field, value)
+    assert_one_line_error(run("e.iso", cwd=workdir), "e.iso is truncated or damaged",
+                          name.decode().split(";")[0].rstrip("."), "runs past the end of the file")
+    assert nothing_written(workdir, {"e.iso"})
+
+
 def test_truncated_iso(workdir):
     iso = make_iso(workdir / "t.iso")
     with open(iso, "r+b") as stream:

@@ -52,6 +52,11 @@ class ConvertResult:
     def initrd_bytes(self) -> int:
         return self.note.initrd_bytes
 
+    @property
+    def iso_name(self) -> str:
+        """The ISO's name inside the initramfs (or on the HTTP server)."""
+        return self.note.iso_name
+
 
 def _check_size(what: str, size: int, hint: str) -> None:
     if size > newc.MAX_MEMBER_SIZE:

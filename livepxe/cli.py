@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
+from .bootconf import printable
 from .convert import ConvertResult, convert
 from .errors import LivepxeError
 from .netboot import dhcp_snippets
@@ -73,7 +74,7 @@ def summary(result: ConvertResult) -> str:
     lines = [f"{kind} {result.root}"]
     for path in result.files:
         lines.append(f"  {str(path.relative_to(result.root)):<40} {_size(path.stat().st_size):>10}")
-    lines.append(f"  kernel arguments: {result.entries[0].cmdline}")
+    lines.append(f"  kernel arguments: {printable(result.entries[0].cmdline)}")
     note = result.note
     lines.append(f"  client RAM needed: {result.ram_mib} MiB or more (loads {_size(note.initrd_bytes)} of initrd)")
     firmware = ", ".join(f"{kind} {path}" for kind, path in note.boot_files.items() if path) or "none"
@@ -95,7 +96,7 @@ class _WarningPrinter(logging.Handler):
     """Prints livepxe's warnings as ``PROG: warning: ...`` on whatever sys.stderr is at the time."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(f"{_prog()}: warning: {record.getMessage()}", file=sys.stderr)
+        print(f"{_prog()}: warning: {printable(record.getMessage())}", file=sys.stderr)
 
 
 def _print_warnings() -> None:

@@ -10,11 +10,12 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import __version__
+from . import __version__, progress, signals, treewriter
 from .bootconf import printable
 from .convert import ConvertResult, convert
 from .errors import LivepxeError
@@ -114,18 +115,42 @@ def _prog() -> str:
 
 
 def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a subcommand; every ending but a bug is one line on stderr and an exit status.
+
+    SIGTERM and SIGHUP end the run as Ctrl-C does (``signals``), so the tree
+    writer's cleanup runs for them too; the exit status is 128 + the signal.
+    """
     try:
-        return func(args)
+        with signals.as_interrupts():
+            return func(args)
     except LivepxeError as exc:
-        print(f"{_prog()}: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{_prog()}: interrupted; nothing partial was left behind", file=sys.stderr)
-        return 130
+        return _fail(f"error: {exc}", 1)
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, signals.Interrupted) else signal.SIGINT
+        how = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+        return _fail(f"interrupted{how}; {_left_behind()}", 128 + signum)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"{_prog()}: error: {exc.strerror or exc}{where}; nothing partial was left behind", file=sys.stderr)
-        return 1
+        return _fail(f"error: {exc.strerror or exc}{where}; {_left_behind()}", 1)
+
+
+def _fail(message: str, status: int) -> int:
+    progress.end_line()
+    print(f"{_prog()}: {_one_line(message)}", file=sys.stderr)
+    return status
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a newline in a file name, an escape sequence) shown escaped, never acted on."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _left_behind() -> str:
+    """Says "nothing partial was left behind" only when no staging folder of this run is still on disk."""
+    left = treewriter.leftovers()
+    if not left:
+        return "nothing partial was left behind"
+    return f"left {', '.join(map(str, left))} behind; remove it by hand"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -130,7 +130,7 @@ def convert(options: ConvertOptions) -> ConvertResult:
         log.warning("%s", message)
 
     layout = options.validate()
-    writer = TreeWriter(layout, options.force)  # refuses an existing or unwritable destination
+    writer = TreeWriter(layout, options.force, options.iso_path)  # refuses an existing or unwritable destination
     source = _read_source(options, note)
     boot_files = _host_pxelinux(layout, note)
     writer.check_targets(_planned_paths(layout, source, boot_files))

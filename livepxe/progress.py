@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Optional, TextIO
 
 _MIB = 1024 * 1024
+#: The stream a progress line is drawn on and not yet ended (by finish, or by end_line when a run stops midway).
+_open_line: Optional[TextIO] = None
+
+
+def end_line() -> None:
+    """End a progress line left open by a run that stopped midway, so that the next message has a line of its own."""
+    global _open_line
+    if _open_line is not None:
+        _open_line.write("\n")
+        _open_line.flush()
+        _open_line = None
 
 
 class Progress:
@@ -33,6 +44,8 @@ class Progress:
             self._draw(now)
 
     def _draw(self, now: float) -> None:
+        global _open_line
+        _open_line = self._stream
         rate = self.done / max(now - self._start, 1e-6) / _MIB
         percent = 100 * self.done / self.total
         self._stream.write(
@@ -43,5 +56,4 @@ class Progress:
     def finish(self) -> None:
         if self._live:
             self._draw(time.monotonic())
-            self._stream.write("\n")
-            self._stream.flush()
+            end_line()

@@ -91,14 +91,24 @@ def test_integration_refuses_to_overwrite_unless_forced(tiny_iso, tmp_path):
     root = tmp_path / "root"
     options = ConvertOptions(iso=tiny_iso, tftproot=root, imagedir="live", bootfile="live", progress=False)
     root.mkdir()
-    (root / "pxelinux.cfg").mkdir()
-    (root / "pxelinux.cfg" / "live").write_text("mine\n")
+    convert(options)
+    (root / "pxelinux.cfg" / "live").write_text("edited\n")
     with pytest.raises(LivepxeError, match="already exists; pass --force"):
         convert(options)
-    assert (root / "pxelinux.cfg" / "live").read_text() == "mine\n" and not (root / "live").exists()
+    assert (root / "pxelinux.cfg" / "live").read_text() == "edited\n"
     options.force = True
     convert(options)
     assert "KERNEL /live/vmlinuz0" in (root / "pxelinux.cfg" / "live").read_text()
+
+
+def test_force_never_replaces_a_file_livepxe_did_not_write(tiny_iso, tmp_path):
+    root = tmp_path / "root"
+    (root / "pxelinux.cfg").mkdir(parents=True)
+    (root / "pxelinux.cfg" / "live").write_text("mine\n")
+    options = ConvertOptions(iso=tiny_iso, tftproot=root, imagedir="live", bootfile="live", progress=False, force=True)
+    with pytest.raises(LivepxeError, match="already exists and .* holds no image livepxe wrote; remove it yourself"):
+        convert(options)
+    assert (root / "pxelinux.cfg" / "live").read_text() == "mine\n" and not (root / "live").exists()
 
 
 @pytest.mark.parametrize("layout", ["old", "plain"])
@@ -153,7 +163,7 @@ def test_files_are_world_readable_whatever_the_umask(tiny_iso, tmp_path):
 
 def test_force_replaces_an_existing_tree(tiny_iso, tmp_path):
     out = tmp_path / "t"
-    out.mkdir()
+    convert(ConvertOptions(iso=tiny_iso, output=out, progress=False))
     (out / "stale").write_text("x")
     convert(ConvertOptions(iso=tiny_iso, output=out, force=True, progress=False))
     assert not (out / "stale").exists() and (out / "initrd0.img").exists()

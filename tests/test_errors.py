@@ -122,9 +122,12 @@ def test_iso_without_kernel(workdir):
 
 
 def test_output_exists(workdir, tiny_iso):
+    """A folder livepxe did not write: --force would not replace it either, so the refusal does not offer it."""
     (workdir / "tftpboot").mkdir()
     (workdir / "tftpboot" / "keep").write_text("mine")
-    assert_one_line_error(run(str(tiny_iso), cwd=workdir), "already exists", "--force")
+    proc = run(str(tiny_iso), cwd=workdir)
+    assert_one_line_error(proc, "tftpboot already exists and holds no livepxe.json", "choose another -o/--output")
+    assert "--force" not in proc.stderr
     assert (workdir / "tftpboot" / "keep").read_text() == "mine"
 
 

@@ -23,7 +23,7 @@ from .netboot import dhcp_snippets
 from .options import Compression, ConvertOptions, InitrdMode, Payload, choices
 
 #: Modules that add a subcommand: each has add_parser(subparsers) setting ``func``.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("livepxe.verify", "livepxe.boottest.cli")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("livepxe.verify", "livepxe.boottest.cli", "livepxe.serve.cli")
 
 
 def add_convert_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,190 @@
+"""``livepxe serve TREE --interface IF``: serve a verified tree to the LAN until Ctrl-C or SIGTERM.
+
+Refusals are one line (LivepxeError): not root, interface missing or
+without IPv4, a port taken, a tree that fails ``verify``.  While it runs it
+prints one line per client step and nothing else; on exit it stops dnsmasq
+and the HTTP server and removes its temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import ipaddress
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from .. import efi, note
+from ..errors import LivepxeError
+from ..verify import verify
+from . import dnsmasq, grubearly, netif, plan, siteconf
+from .http import TreeServer
+from .steps import Step, StepLog
+
+UEFI_CHOICES = ("auto", "signed", "early")
+#: Signed chains whose GRUB reads a proxy offer (Fedora's carries "efinet: Add DHCP proxy support").
+PROXY_AWARE = tuple(chain.name for chain in efi.SIGNED_CHAINS if chain.name.startswith("Fedora"))
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="serve a tree to the LAN: proxyDHCP + TFTP (dnsmasq) and HTTP, beside the site's DHCP server",
+        description="Serve a tree written by livepxe to PXE clients on one interface. dnsmasq answers only PXE "
+                    "clients (proxyDHCP: the site's DHCP server keeps handing out addresses) and serves TFTP; an "
+                    "HTTP server serves the tree for iPXE and HTTP live roots. Runs until Ctrl-C or SIGTERM.")
+    parser.add_argument("tree", type=Path, metavar="TREE", help="the tree (or, for integration, its --imagedir folder)")
+    parser.add_argument("--interface", "-i", required=True, metavar="IF", help="the LAN interface to serve on")
+    parser.add_argument("--address", metavar="A", help="the address to serve on, when IF has several "
+                                                       "(with --print-config: A or A/PREFIX, IF need not exist here)")
+    parser.add_argument("--http-port", type=int, default=8080, metavar="P", help="HTTP port (default 8080)")
+    parser.add_argument("--dhcp", metavar="START,END", help="isolated lab without a DHCP server: hand out "
+                                                            "addresses in this range (never on a LAN that has one)")
+    parser.add_argument("--uefi", choices=UEFI_CHOICES, default="auto",
+                        help="UEFI boot chain: signed = the tree's shim + GRUB (Secure Boot; behind a proxy only if "
+                             "the site's DHCP names this host next-server); early = an unsigned GRUB that names this "
+                             "server (no Secure Boot); auto = signed with --dhcp or a proxy-aware GRUB, else early")
+    parser.add_argument("--no-ipxe-script", dest="ipxe_script", action="store_false",
+                        help="iPXE clients (NIC ROMs) boot like their firmware (pxelinux/GRUB) instead of boot.ipxe")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print equivalent dnsmasq, tftp-hpa and nginx configs for a site's own servers, "
+                             "then exit")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    tree_note = note.read(args.tree.absolute())
+    if tree_note is None:
+        raise LivepxeError(f"{args.tree} has no livepxe.json: give a tree written by livepxe convert")
+    dhcp_range = plan.parse_range(args.dhcp) if args.dhcp else None
+    if args.print_config:
+        address = _print_address(args)
+        served = plan.make(args.tree, tree_note, args.interface, address, args.http_port, dhcp_range, args.ipxe_script)
+        print(siteconf.render(served), end="")
+        return 0
+    if os.geteuid() != 0:
+        raise LivepxeError("livepxe serve needs root: DHCP (port 67) and TFTP (port 69) are privileged ports")
+    report = verify(args.tree)
+    if not report.ok:
+        raise LivepxeError(f"{args.tree} fails verify: {report.problems[0]}"
+                           + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""))
+    address = netif.choose(args.interface, args.address)
+    served = plan.make(args.tree, tree_note, args.interface, address, args.http_port, dhcp_range, args.ipxe_script)
+    check_ports(served)
+    with _workdir() as work:
+        served, tftp_root = _uefi_chain(served, args.uefi, tree_note, work)
+        _serve(served, tftp_root, work)
+    return 0
+
+
+def _print_address(args: argparse.Namespace) -> ipaddress.IPv4Interface:
+    if args.address:
+        text = args.address if "/" in args.address else f"{args.address}/24"
+        try:
+            return ipaddress.IPv4Interface(text)
+        except ValueError:
+            raise LivepxeError(f"--address {args.address!r} is not an IPv4 address") from None
+    return netif.choose(args.interface)
+
+
+def check_ports(served: plan.Plan) -> None:
+    """Bind each port briefly, so a taken one is refused in one line before anything starts."""
+    wanted = [(socket.SOCK_DGRAM, "0.0.0.0", 67, "DHCP"), (socket.SOCK_DGRAM, served.ip, 69, "TFTP"),
+              (socket.SOCK_STREAM, served.ip, served.http_port, "HTTP")]
+    if served.proxy:
+        wanted.append((socket.SOCK_DGRAM, "0.0.0.0", 4011, "PXE proxy"))
+    for kind, host, port, what in wanted:
+        with socket.socket(socket.AF_INET, kind) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError as exc:
+                proto = "udp" if kind == socket.SOCK_DGRAM else "tcp"
+                raise LivepxeError(f"port {port}/{proto} ({what}) on {host} is taken ({exc.strerror}): "
+                                   "stop the other server, or choose another --http-port") from None
+
+
+@contextlib.contextmanager
+def _workdir() -> Iterator[Path]:
+    """A private folder for dnsmasq's config and leases; dnsmasq reads it after dropping root, hence 0755."""
+    work = Path(tempfile.mkdtemp(prefix="livepxe-serve-"))
+    try:
+        work.chmod(0o755)
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _uefi_chain(served: plan.Plan, choice: str, tree_note: note.TreeNote, work: Path) -> tuple[plan.Plan, Path]:
+    """The plan and TFTP root after choosing the UEFI chain (``early`` serves a mirror holding its GRUB)."""
+    if not served.uefi or not served.grub_config:
+        return served, served.root
+    if choice == "auto":
+        choice = "signed" if not served.proxy or tree_note.uefi_loaders in PROXY_AWARE else "early"
+    if choice == "signed":
+        return served, served.root
+    mirror = work / "tftp"
+    mirror.mkdir()
+    for entry in served.root.iterdir():
+        (mirror / entry.name).symlink_to(entry)
+    grubearly.build(mirror, served.ip, served.grub_config)
+    return dataclasses.replace(served, uefi=grubearly.IMAGE), mirror
+
+
+def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
+    lock = threading.Lock()
+
+    def say(step: Step) -> None:
+        with lock:
+            print(step.line(), flush=True)
+
+    steps = StepLog(tftp_root, say)
+    config = work / "dnsmasq.conf"
+    config.write_text(dnsmasq.render(served, tftp_root, work / "leases" if not served.proxy else None))
+    dnsmasq.check(config)
+    http = TreeServer(served.root, served.ip, served.http_port, steps.http_request)
+    daemon = dnsmasq.Dnsmasq(config, steps.dnsmasq_line)
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        http.start()
+        daemon.start()
+        _banner(served, tftp_root)
+        while not stop.is_set() and daemon.running():
+            stop.wait(0.5)
+        if not stop.is_set():
+            why = daemon.failure[-1] if daemon.failure else "see its messages above"
+            raise LivepxeError(f"dnsmasq exited unexpectedly: {why}")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        daemon.stop()
+        http.stop()
+        signal.signal(signal.SIGTERM, previous)
+    print("livepxe serve: stopped", file=sys.stderr)
+
+
+def _banner(served: plan.Plan, tftp_root: Path) -> None:
+    err = sys.stderr
+    mode = ("proxyDHCP (addresses come from the site's DHCP server)" if served.proxy
+            else f"DHCP server for {served.dhcp_range[0]}-{served.dhcp_range[1]}")  # type: ignore[index]
+    print(f"livepxe serve: {served.root} on {served.interface} {served.address}: {mode}; "
+          f"TFTP {tftp_root}; HTTP {served.http_base}; Ctrl-C stops", file=err)
+    routes = [f"BIOS {served.bios}" if served.bios else "", f"UEFI {served.uefi}" if served.uefi else "",
+              f"iPXE {served.ipxe_url}" if served.ipxe_url else ""]
+    print("livepxe serve: clients boot " + ", ".join(r for r in routes if r), file=err)
+    if not served.proxy:
+        print(f"livepxe serve: WARNING: this is now a DHCP server handing out {served.dhcp_range[0]}-"  # type: ignore[index]
+              f"{served.dhcp_range[1]} on {served.interface}: on a LAN that has a DHCP server this breaks "  # type: ignore[index]
+              "other machines' networking; use it on an isolated lab network only", file=err)
+    elif served.uefi == grubearly.IMAGE:
+        print("livepxe serve: note: UEFI clients get an unsigned GRUB that names this server (the signed GRUB "
+              "ignores proxy offers); Secure Boot clients refuse it: for them use --uefi signed and have the "
+              f"site's DHCP server name {served.ip} as next-server", file=err)
+    sys.stderr.flush()

@@ -1,0 +1,151 @@
+"""dnsmasq for ``serve``: its config, rendered from a `Plan`, and the process.
+
+The distribution's dnsmasq does DHCP and TFTP; livepxe writes no protocol
+code.  In proxy mode (``dhcp-range=ADDRESS,proxy``) it answers only PXE
+clients and never hands out an address, so it can run beside a site's
+DHCP server; ``pxe-service`` lines route by client architecture (x86PC,
+x86-64_EFI) and the ``iPXE`` user class.  With ``--dhcp`` it is an
+ordinary DHCP server for an isolated lab, routing by ``dhcp-boot``, and its
+``next-server`` is itself, which is what GRUB needs to find its config.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import Callable, Optional
+
+from ..bootconf.dnsmasq import safe_value
+from ..errors import LivepxeError
+from .plan import Plan
+
+log = logging.getLogger(__name__)
+#: How long dnsmasq may take to bind its sockets or to exit on SIGTERM.
+START_SECONDS = 5.0
+STOP_SECONDS = 5.0
+
+
+def binary() -> str:
+    path = shutil.which("dnsmasq")
+    if path is None:
+        raise LivepxeError("dnsmasq not found: install dnsmasq-base (Debian) or dnsmasq (Fedora)")
+    return path
+
+
+def _value(value: str, what: str) -> str:
+    if not safe_value(value):
+        raise LivepxeError(f"dnsmasq cannot carry the {what} {value!r}: serve a tree whose path has no spaces, "
+                           "',', '#' or quotes")
+    return value
+
+
+def render(plan: Plan, tftp_root: Path, leasefile: Optional[Path] = None) -> str:
+    """The whole dnsmasq.conf: no DNS, DHCP (proxy or range) and TFTP on ``plan.interface`` only."""
+    lines = ["# Written by livepxe serve; dnsmasq --test accepts it.",
+             "port=0", f"interface={_value(plan.interface, 'interface')}", "bind-interfaces", "log-dhcp",
+             "enable-tftp", f"tftp-root={_value(str(tftp_root), 'TFTP root')}",
+             "dhcp-match=set:efi-x86_64,option:client-arch,7",
+             "dhcp-match=set:efi-x86_64,option:client-arch,9",
+             "dhcp-userclass=set:ipxe,iPXE"]
+    if plan.proxy:
+        lines.append(f"dhcp-range={plan.ip},proxy,{plan.address.netmask}")
+        lines += _pxe_services(plan)
+    else:
+        assert plan.dhcp_range is not None
+        start, end = plan.dhcp_range
+        lines += [f"dhcp-range={start},{end},{plan.address.netmask},1h",
+                  f"dhcp-leasefile={_value(str(leasefile), 'lease file')}" if leasefile else "leasefile-ro"]
+        lines += _dhcp_boots(plan)
+    return "\n".join(lines) + "\n"
+
+
+def _routes(plan: Plan) -> list[tuple[str, str, str]]:
+    """(tags, PXE client system type, boot file or URL) per client kind the tree serves."""
+    routes = []
+    not_ipxe = "tag:!ipxe," if plan.ipxe_url else ""
+    if plan.ipxe_url:
+        url = _value(plan.ipxe_url, "iPXE script URL")
+        routes += [("tag:ipxe,", "x86PC", url), ("tag:ipxe,", "x86-64_EFI", url)]
+    if plan.bios:
+        routes.append((not_ipxe, "x86PC", _value(plan.bios, "BIOS boot file")))
+    if plan.uefi:
+        routes.append((not_ipxe, "x86-64_EFI", _value(plan.uefi, "UEFI boot file")))
+    return routes
+
+
+def _pxe_services(plan: Plan) -> list[str]:
+    # A boot file with a suffix is sent as is (dnsmasq adds ".0" only to a bare basename).
+    label = "".join(c for c in plan.label if c.isalnum() or c in " .-_")[:40] or "livepxe"
+    return [f'pxe-service={tags}{csa},"{label}",{path}' for tags, csa, path in _routes(plan)]
+
+
+def _dhcp_boots(plan: Plan) -> list[str]:
+    arch_tag = {"x86PC": "tag:!efi-x86_64", "x86-64_EFI": "tag:efi-x86_64"}
+    lines = []
+    for tags, csa, path in _routes(plan):
+        if tags == "tag:ipxe,":
+            if csa == "x86PC":
+                lines.append(f"dhcp-boot=tag:ipxe,{path}")
+            continue
+        lines.append(f"dhcp-boot={tags}{arch_tag[csa]},{path}")
+    return lines
+
+
+def check(config: Path) -> None:
+    """``dnsmasq --test`` on a config: a syntax error is a livepxe bug, said in one line."""
+    proc = subprocess.run([binary(), "--test", f"--conf-file={config}"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LivepxeError(f"dnsmasq rejects the generated config: {proc.stderr.strip()}")
+
+
+class Dnsmasq:
+    """dnsmasq in the foreground, its log lines handed to ``on_line`` from a reader thread."""
+
+    def __init__(self, config: Path, on_line: Callable[[str], None]) -> None:
+        self.config = config
+        self.on_line = on_line
+        self.proc: Optional[subprocess.Popen] = None
+        self.reader: Optional[threading.Thread] = None
+        self.started = threading.Event()
+        self.failure: list[str] = []
+
+    def start(self) -> None:
+        cmd = [binary(), "--keep-in-foreground", f"--conf-file={self.config}", "--log-facility=-", "--pid-file="]
+        log.debug("starting %s", " ".join(cmd))
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True, errors="replace")
+        self.reader = threading.Thread(target=self._read, name="livepxe-dnsmasq-log", daemon=True)
+        self.reader.start()
+        if not self.started.wait(START_SECONDS) or self.proc.poll() is not None:
+            self.stop()
+            why = self.failure[-1] if self.failure else "no start-up message"
+            raise LivepxeError(f"dnsmasq did not start: {why}")
+
+    def _read(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        for raw in self.proc.stderr:
+            line = raw.rstrip("\n")
+            if "TFTP root is" in line:  # the last start-up line: sockets are bound
+                self.started.set()
+            elif not self.started.is_set():
+                self.failure.append(line.split(": ", 1)[-1])
+            self.on_line(line)
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.reader is not None:
+            self.reader.join(timeout=STOP_SECONDS)

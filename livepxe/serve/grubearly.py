@@ -1,0 +1,49 @@
+"""A GRUB image that names this server, for UEFI clients behind a proxyDHCP offer.
+
+GRUB takes its server only from the DHCP acknowledgement the firmware
+cached (``$net_default_server`` = its ``siaddr``).  Behind a proxy that
+ACK comes from the site's DHCP server, which knows nothing of the tree: GRUB
+2.06 as Debian signs it does not read the proxy offer (Fedora's GRUB carries
+a patch that does), so it asks the site's server — or nobody — for
+``grub/grub.cfg`` and stops at ``grub>``.  Shim, before it, does read the
+proxy offer, so the shim → signed GRUB chain fails only at GRUB.
+
+This image is made by ``grub-mkimage`` with an early config that sets
+``root`` to ``(tftp,ADDRESS)`` and reads the tree's GRUB config: clients
+without Secure Boot boot behind a proxy.  It is unsigned, so Secure Boot
+firmware refuses it; those clients need the signed chain and a DHCP server
+whose ``next-server`` is this host (``--dhcp``, or the site's).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from .. import efi
+from ..errors import LivepxeError
+
+IMAGE = "livepxe-grubx64.efi"
+
+
+def early_config(server: str, grub_config: str) -> str:
+    return (f"set root=(tftp,{server})\n"
+            f"set prefix=(tftp,{server})/grub\n"
+            f"configfile (tftp,{server})/{grub_config}\n")
+
+
+def build(folder: Path, server: str, grub_config: str) -> Path:
+    """Write ``folder/IMAGE``; LivepxeError naming the package when GRUB's EFI modules are missing."""
+    modules, tool = efi.grub_module_dir(), efi.mkimage_command()
+    if modules is None or tool is None:
+        raise LivepxeError("--uefi early needs grub-mkimage and GRUB's x86_64-efi modules: "
+                           "install grub-efi-amd64-bin (Debian) or grub2-efi-x64-modules (Fedora)")
+    config = folder / "early.cfg"
+    config.write_text(early_config(server, grub_config))
+    image = folder / IMAGE
+    proc = subprocess.run([tool, "-O", "x86_64-efi", "-d", str(modules), "-p", "/grub", "-c", str(config),
+                           "-o", str(image), *efi.GRUB_MODULES], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LivepxeError(f"{tool} failed making the early-config GRUB: {proc.stderr.strip()[-200:]}")
+    image.chmod(0o644)
+    return image

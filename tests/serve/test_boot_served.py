@@ -1,0 +1,151 @@
+"""Boots through real servers: QEMU clients on a private LAN reach the live root's userspace.
+
+Each test makes a LAN in network namespaces (tests/fixtures/netns.py): the
+site's DHCP server (dnsmasq handing out addresses, no PXE), a server host
+running ``livepxe serve`` (or tftp-hpa) and a QEMU client on a tap device.
+A test passes only when the fixture's live root prints its marker on the
+serial console; Secure Boot also needs the kernel's lockdown line.
+Run as root, one QEMU at a time: ``flock /tmp/livepxe-qemu.lock pytest -m boot tests/serve``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from livepxe.boottest import host as qemuhost
+from livepxe.boottest.machine import BootResult
+from livepxe.convert import ConvertOptions, convert
+from tests.fixtures import netns
+from tests.serve.lan import LOCKDOWN, OVMF_MS_VARS, OVMF_SECBOOT, SERVER, SITE, Client, livepxe_serve, site_dhcp
+
+pytestmark = pytest.mark.boot
+CONSOLE = "console=ttyS0,115200"
+
+
+def _require(*tools: str) -> None:
+    why = netns.usable()
+    if why:
+        pytest.skip(why)
+    missing = [t for t in ("dnsmasq", "qemu-system-x86_64", "dracut", "xorriso", "mksquashfs", *tools)
+               if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}: install the packages in .ci/apt-packages.txt")
+
+
+@pytest.fixture(scope="module")
+def live():
+    _require()
+    from tests.fixtures.live_iso import live_iso
+    return live_iso("current")
+
+
+@pytest.fixture(scope="module")
+def readable():
+    """A folder the servers' unprivileged users can read (pytest's own tmp folders are 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="livepxe-serve-test-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def tree(live, readable) -> Path:
+    """The fixture ISO as a self-contained tree whose kernels log to the serial port."""
+    return convert(ConvertOptions(iso=live.iso, output=readable / "tree", progress=False, append=CONSOLE)).root
+
+
+@pytest.fixture(scope="module")
+def accel(live) -> qemuhost.Accel:
+    return qemuhost.choose_accel(qemuhost.accel_from_env(), live.vmlinuz)
+
+
+@pytest.fixture
+def lan():
+    with netns.Lan() as made:
+        yield made
+
+
+def _passed(run: BootResult, *logs: Path) -> None:
+    print(run.summary(), {k: round(v, 1) for k, v in run.milestones.items()})
+    detail = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in logs if p.exists())
+    assert run.passed, f"{run.summary()}; last lines:\n" + "\n".join(run.last_lines()) + "\n" + detail
+
+
+def _steps(out: Path) -> str:
+    return out.read_text(errors="replace")
+
+
+def test_bios_pxelinux_behind_the_sites_dhcp(lan, tree, live, accel, tmp_path):
+    """iPXE NIC ROM told (by proxy offer) to boot pxelinux; kernel and initrd over dnsmasq's TFTP."""
+    site, server, tap = lan.add_host("site", SITE), lan.add_host("serve", SERVER), lan.add_tap()
+    site_dhcp(lan, site, tmp_path)
+    _, out = livepxe_serve(lan, server, tree, tmp_path, "--no-ipxe-script")
+    run = Client("bios", tap, tmp_path).boot(lan, live.marker, accel)
+    _passed(run, out, tmp_path / "site-dhcp.log")
+    steps = _steps(out)
+    assert "iPXE/BIOS  dhcp boot pxelinux.0" in steps and "tftp initrd0.img" in steps, steps
+    assert "dhcp address" not in steps  # proxy: the site handed out the address
+
+
+def test_ipxe_over_http_behind_the_sites_dhcp(lan, tree, live, accel, tmp_path):
+    """An iPXE client gets boot.ipxe by URL; kernel and initrd come over HTTP, not TFTP."""
+    site, server, tap = lan.add_host("site", SITE), lan.add_host("serve", SERVER), lan.add_tap()
+    site_dhcp(lan, site, tmp_path)
+    _, out = livepxe_serve(lan, server, tree, tmp_path)
+    run = Client("bios", tap, tmp_path).boot(lan, live.marker, accel)
+    _passed(run, out)
+    steps = _steps(out)
+    assert "http /initrd0.img" in steps and "tftp" not in steps, steps
+
+
+def test_uefi_behind_the_sites_dhcp_with_the_early_config_grub(lan, tree, live, accel, tmp_path):
+    """OVMF's own PXE behind a proxy: GRUB ignores proxy offers, so serve hands out a GRUB naming itself."""
+    site, server, tap = lan.add_host("site", SITE), lan.add_host("serve", SERVER), lan.add_tap()
+    site_dhcp(lan, site, tmp_path)
+    _, out = livepxe_serve(lan, server, tree, tmp_path)
+    run = Client("uefi", tap, tmp_path).boot(lan, live.marker, accel)
+    _passed(run, out)
+    steps = _steps(out)
+    assert "UEFI       dhcp boot livepxe-grubx64.efi" in steps and "tftp grub/grub.cfg" in steps, steps
+
+
+def test_uefi_secure_boot_through_serve_as_the_labs_dhcp_server(lan, tree, live, accel, tmp_path):
+    """Secure Boot enforced: shim → Debian-signed GRUB → signed kernel; GRUB finds its server as next-server."""
+    if not (OVMF_SECBOOT.is_file() and OVMF_MS_VARS.is_file()):
+        pytest.skip("needs OVMF's Secure Boot firmware and Microsoft-enrolled variables: install ovmf")
+    server, tap = lan.add_host("serve", SERVER), lan.add_tap()
+    _, out = livepxe_serve(lan, server, tree, tmp_path, "--dhcp", "198.18.0.100,198.18.0.150")
+    run = Client("secureboot", tap, tmp_path).boot(lan, live.marker, accel)
+    _passed(run, out)
+    console = run.console_log.read_text(errors="replace")
+    assert LOCKDOWN in console, "booted, but not under Secure Boot"
+    steps = _steps(out)
+    assert "dhcp address 198.18.0.1" in steps and "tftp grubx64.efi" in steps, steps
+
+
+def test_integration_tree_from_tftp_hpa_with_next_server_and_filename(live, lan, accel, readable, tmp_path):
+    """The way most PXE sites work: the site's DHCP names next-server + pxelinux.0; tftp-hpa serves the root."""
+    _require("in.tftpd")
+    from tests.boottest.trees import integrated
+    root = readable / "tftproot"
+    image = integrated(live.iso, root, loaders=False)
+    for name in ("pxelinux.0", "ldlinux.c32"):
+        shutil.copy(Path("/usr/lib/PXELINUX" if name == "pxelinux.0" else "/usr/lib/syslinux/modules/bios") / name,
+                    root / name)
+    (root / "pxelinux.cfg/default").write_text((root / "pxelinux.cfg/live.f41").read_text()
+                                               .replace("APPEND ", f"APPEND {CONSOLE} ", 1))
+    subprocess.run(["chmod", "-R", "a+rX", str(root)], check=True)
+    site, server, tap = lan.add_host("site", SITE), lan.add_host("tftp", SERVER), lan.add_tap()
+    ip = SERVER.split("/")[0]
+    site_dhcp(lan, site, tmp_path, f"--dhcp-boot=pxelinux.0,,{ip}")
+    tftp_log = open(tmp_path / "tftpd.log", "wb")
+    lan.spawn(server, ["in.tftpd", "--foreground", "--secure", "--verbose", "--address", f"{ip}:69",
+                       str(root)], tftp_log)
+    run = Client("bios", tap, tmp_path).boot(lan, live.marker, accel)
+    _passed(run, tmp_path / "tftpd.log")
+    assert image.is_dir()

@@ -7,7 +7,8 @@ process id, the process's start time, the boot id and the host), and the next
 run into the same place removes every staging folder whose owner is gone,
 in one line saying so.  What cannot be decided is named, not removed: an
 owner on another host (a TFTP root on NFS), a folder without the record
-(killed in the instant between mkdir and writing it, or an older livepxe),
+(killed in the instant between mkdir and writing it, or an older livepxe;
+one younger than a minute is taken to be another run's, writing it now),
 and one holding what a ``--force`` run had moved aside when it was killed,
 which may be the only copy of a replaced tree.
 """
@@ -21,6 +22,7 @@ import secrets
 import shutil
 import socket
 import stat
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
@@ -33,6 +35,8 @@ OWNER = "livepxe-owner.json"
 TREE = "tree"             # what the commit moves into place
 SCRATCH = "scratch"       # intermediate files, never committed
 DISPLACED = "displaced"   # what --force moves aside until the commit is done
+#: Seconds a staging folder may lack its owner record: another run writes it right after its mkdir.
+UNRECORDED_GRACE = 60
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -119,11 +123,14 @@ def _sweep_one(parent_fd: int, path: Path, name: str) -> None:
     try:
         text = safefs.read_small(fd, OWNER)
         displaced = _holds_displaced(fd)
+        age = time.time() - os.fstat(fd).st_mtime
     finally:
         os.close(fd)
     owner = Owner.from_json(text) if text is not None else None
     gone = owner.gone() if owner else None
-    if owner is None:
+    if owner is None and age < UNRECORDED_GRACE:
+        log.info("%s is being created by another livepxe run; left alone", path)
+    elif owner is None:
         log.warning("%s looks like staging left by an interrupted livepxe run but does not say whose; "
                     "remove it once no livepxe run is writing here", path)
     elif gone is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,20 @@ def total_length(segments: Iterable[Segment]) -> int:
 
 class SourceTruncated(OSError):
     """A source file ended before the range we were told it holds."""
+
+
+def open_source(path: Path) -> int:
+    """A descriptor to read ``path``, which must be a regular file.
+
+    Sources were checked when they were read, but a path can change: a FIFO
+    put in place of the ISO would block the open (O_NONBLOCK prevents that)
+    and then every read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return fd
 
 
 def _copy_range(src_fd: int, offset: int, length: int, dst_fd: int, progress: Progress | None) -> None:
@@ -114,8 +129,8 @@ def write_file(
     must be able to serve it) whatever the umask or the source's mode.
     """
     paths = {s.path for s in segments if isinstance(s, FileRange)}
-    copy_fds = {p: os.open(p, os.O_RDONLY) for p in paths}
-    hash_fds = {p: os.open(p, os.O_RDONLY) for p in paths} if checksum else {}
+    copy_fds = {p: open_source(p) for p in paths}
+    hash_fds = {p: open_source(p) for p in paths} if checksum else {}
     result: dict[str, object] = {}
 
     def hash_worker() -> None:
@@ -152,8 +167,8 @@ def write_file(
 
 def sha256_file(path: Path) -> str:
     """Digest of a whole file, read in bounded chunks."""
-    size = path.stat().st_size
-    fd = os.open(path, os.O_RDONLY)
+    fd = open_source(path)
+    size = os.fstat(fd).st_size
     try:
         return _sha256([FileRange(path, 0, size)], {path: fd})
     finally:

@@ -164,7 +164,7 @@ class TreeWriter:
     def _previous_image(self, root_fd: int, relpaths: List[str]) -> Tuple[Set[str], str]:
         """The planned paths the image's previous conversion wrote, and why any other existing one is not ours."""
         image_dir, root = self.layout.image_dir, self.layout.root
-        folder_fd = safefs.open_below(root_fd, root, image_dir, self._hint(image_dir + "/x", folder=True))
+        folder_fd = safefs.open_below(root_fd, root, image_dir, self._hint(image_dir, folder=True))
         if folder_fd is None:
             return set(), f"{root / image_dir} holds no image livepxe wrote"
         try:
@@ -173,7 +173,7 @@ class TreeWriter:
             os.close(folder_fd)
         record = root / image_dir / NOTE
         if text is None:
-            return set(), f"{root / image_dir} holds no {NOTE} (livepxe did not write them)"
+            return set(), f"{root / image_dir} holds no {NOTE}, so livepxe did not write it"
         try:
             previous = TreeNote.from_json(text, str(record))
         except LivepxeError:
@@ -184,7 +184,8 @@ class TreeWriter:
         return ours, f"{record} does not list it (another image's file, or not livepxe's)"
 
     def _hint(self, relpath: str, folder: bool = False) -> str:
-        option = "--imagedir" if relpath.startswith(self.layout.image_dir + "/") else "--bootfile"
+        """What the user can do about an entry in the way of ``relpath``: name the option that moves it."""
+        option = "--imagedir" if f"{relpath}/".startswith(f"{self.layout.image_dir}/") else "--bootfile"
         return f"replace it by a real folder, or choose another {option}" if folder else f"choose another {option}"
 
     def _displaces(self, folder_fd: int, relpath: str, name: str) -> bool:

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from livepxe import streamcopy
+from livepxe import progress, streamcopy
 from livepxe.progress import Progress
 from livepxe.streamcopy import FileRange, write_file
 
@@ -74,3 +74,18 @@ def test_progress_draws_only_on_a_terminal(tty):
     progress.finish()
     assert ("writing tftpboot:  50.0% 50/100 MiB" in stream.getvalue()) == tty
     assert (stream.getvalue() == "") == (not tty)
+
+
+def test_a_fifo_put_in_place_of_a_source_is_refused_not_waited_for(tmp_path):
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(OSError, match="not a regular file"):
+        write_file(tmp_path / "out", [FileRange(tmp_path / "fifo", 0, 10)])
+
+
+def test_a_run_stopped_midway_ends_its_progress_line():
+    """The error that follows must not be glued to '\\rwriting ...: 50%'."""
+    stream = FakeTerminal(True)
+    Progress(100 * 1024 * 1024, "writing", stream=stream).advance(50 * 1024 * 1024)
+    progress.end_line()
+    progress.end_line()  # a second call has no line left to end
+    assert stream.getvalue().endswith("MiB/s\n")

@@ -32,9 +32,12 @@ import runpy
 import sys
 import types
 from pathlib import Path
-from typing import Any, Callable, Mapping, NoReturn, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NoReturn, Optional, Sequence
 
 from ..errors import LivepxeError
+
+if TYPE_CHECKING:  # imported when needed: the exec path stays light
+    from .options import PxeOptions
 
 PROG = "livecd-creator"
 DEFAULT_UPSTREAM = "/usr/bin/livecd-creator"
@@ -156,7 +159,7 @@ class _Run:
     """State of one ``--pxe`` run: the parsed PXE options, for the factory."""
 
     def __init__(self, restore_modules: Callable[[], None]) -> None:
-        self.pxe: Any = None
+        self.pxe: Optional[PxeOptions] = None
         self.restore_modules = restore_modules
 
     def on_parsed(self, values: Any) -> None:

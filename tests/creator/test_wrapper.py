@@ -220,7 +220,6 @@ def test_pxe_run_builds_iso_and_tree_from_relative_paths(tmp_path: Path, monkeyp
             wrapper.main(["--pxe", "-c", "a.ks", "-f", "Live", "-o", "out", "--pxe-output", "out/pxe",
                           "--tmpdir", "tmp"])
         assert done.value.code == 0, capsys.readouterr().err
-        assert isinstance(sys.modules["optparse"].OptionParser, type(optparse.OptionParser))
         assert sys.modules["optparse"] is optparse  # the proxies are gone once the script has its modules
         assert wrapper.main(["--pxe", "-c", "a.ks", "-f", "Live", "-o", "out", "--tmpdir", "tmp",
                              "--pxe-compress", "lz4"]) == 2

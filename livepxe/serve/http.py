@@ -47,7 +47,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self._status = code
         super().send_response(code, message)
 
-    def copyfile(self, source, outputfile) -> None:  # type: ignore[no-untyped-def]
+    def copyfile(self, source, outputfile) -> None:
         while True:
             chunk = source.read(CHUNK)
             if not chunk:
@@ -55,7 +55,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             outputfile.write(chunk)
             self._sent += len(chunk)
 
-    def list_directory(self, path):  # type: ignore[no-untyped-def]
+    def list_directory(self, path):
         self.send_error(403, "no directory listings")
         return None
 

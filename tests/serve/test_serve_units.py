@@ -1,0 +1,214 @@
+"""serve's parts without a network: plan, dnsmasq config (checked by dnsmasq --test), step lines, HTTP, refusals."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from livepxe import note
+from livepxe.cli import main
+from livepxe.errors import LivepxeError
+from livepxe.serve import cli, dnsmasq, grubearly, netif, plan, siteconf
+from livepxe.serve.http import Request, TreeServer
+from livepxe.serve.steps import Step, StepLog
+from tests.boottest.trees import self_contained
+
+ADDRESS = ipaddress.IPv4Interface("198.18.0.2/24")
+#: What dnsmasq 2.90 logged for an iPXE BIOS client and a UEFI client behind a site's DHCP server.
+LOG = """dnsmasq-dhcp[7360]: 776118385 vendor class: PXEClient:Arch:00000:UNDI:002001
+dnsmasq-dhcp[7360]: 776118385 user class: iPXE
+dnsmasq-dhcp[7360]: 776118385 PXE(eth0) 52:54:00:12:34:56 proxy
+dnsmasq-dhcp[7360]: 776118385 tags: ipxe, eth0
+dnsmasq-dhcp[7360]: 776118385 PXE(eth0) 52:54:00:12:34:56 proxy
+dnsmasq-dhcp[7360]: 0 vendor class: PXEClient:Arch:00000:UNDI:002001
+dnsmasq-dhcp[7360]: 0 user class: iPXE
+dnsmasq-dhcp[7360]: 0 PXE(eth0) 198.18.0.111 52:54:00:12:34:56 pxelinux.0
+dnsmasq-tftp[7360]: sent {root}/pxelinux.0 to 198.18.0.111
+dnsmasq-tftp[7360]: file {root}/pxelinux.cfg/01-52-54-00-12-34-56 not found for 198.18.0.111
+dnsmasq-dhcp[7360]: 83866560 vendor class: PXEClient:Arch:00007:UNDI:003000
+dnsmasq-dhcp[7360]: 83866560 PXE(eth0) 198.18.0.112 52:54:00:ab:cd:ef bootx64.efi
+dnsmasq-tftp[7360]: error 8 User aborted the transfer received from 198.18.0.112
+dnsmasq-tftp[7360]: file {root}/revocations_sbat.efi not found for 198.18.0.112
+dnsmasq[7360]: exiting on receipt of SIGTERM
+"""
+
+
+@pytest.fixture
+def tree(tiny_iso: Path, tmp_path: Path) -> Path:
+    root = self_contained(tiny_iso, tmp_path / "tree")
+    for folder in (tmp_path, *tmp_path.parents):
+        folder.chmod(folder.stat().st_mode | 0o001)
+    return root
+
+
+def _plan(tree: Path, **kw) -> plan.Plan:
+    tree_note = note.read(tree)
+    assert tree_note is not None
+    return plan.make(tree, tree_note, "eth0", ADDRESS, 8080, **kw)
+
+
+def test_plan_routes_each_firmware_to_the_trees_boot_file(tree):
+    served = _plan(tree)
+    assert (served.bios, served.ipxe_url, served.proxy) == ("pxelinux.0", "http://198.18.0.2:8080/boot.ipxe", True)
+    assert served.uefi in (None, "bootx64.efi", "grubnetx64.efi")
+    assert _plan(tree, ipxe_script=False).ipxe_url is None
+
+
+@pytest.mark.parametrize("text, problem", [("198.18.0.10", "START,END"), ("198.18.0.20,198.18.0.10", "ends before"),
+                                          ("198.18.1.10,198.18.1.20", "outside"), ("198.18.0.1,198.18.0.9", "own")])
+def test_dhcp_ranges_that_cannot_work_are_refused(tree, text, problem):
+    with pytest.raises(LivepxeError, match=problem):
+        _plan(tree, dhcp_range=plan.parse_range(text))
+
+
+def test_a_tree_the_tftp_user_cannot_reach_is_refused(tree):
+    tree.parent.chmod(0o700)
+    with pytest.raises(LivepxeError, match="world-searchable"):
+        _plan(tree)
+
+
+@pytest.mark.skipif(shutil.which("dnsmasq") is None, reason="needs dnsmasq (dnsmasq-base)")
+@pytest.mark.parametrize("dhcp_range", [None, ("198.18.0.100", "198.18.0.150")])
+def test_dnsmasq_accepts_the_config_in_both_modes(tree, tmp_path, dhcp_range):
+    served = _plan(tree, dhcp_range=dhcp_range)
+    config = tmp_path / "dnsmasq.conf"
+    config.write_text(dnsmasq.render(served, served.root, tmp_path / "leases"))
+    dnsmasq.check(config)
+    text = config.read_text()
+    if dhcp_range:
+        assert "proxy" not in text and "dhcp-boot=tag:!ipxe,tag:!efi-x86_64,pxelinux.0" in text
+        assert "dhcp-boot=tag:ipxe,http://198.18.0.2:8080/boot.ipxe" in text
+    else:
+        assert "dhcp-range=198.18.0.2,proxy,255.255.255.0" in text and "dhcp-boot" not in text
+        assert 'pxe-service=tag:!ipxe,x86PC,"' in text and text.count("http://198.18.0.2:8080/boot.ipxe") == 2
+
+
+def test_a_path_dnsmasq_cannot_carry_is_refused(tree):
+    served = _plan(tree)
+    with pytest.raises(LivepxeError, match="cannot carry"):
+        dnsmasq.render(served, Path("/srv/my tree"))
+
+
+def test_steps_from_dnsmasqs_log_name_mac_firmware_file_and_bytes(tree):
+    steps: list[Step] = []
+    clock = iter(range(100)).__next__
+    log = StepLog(tree, steps.append, clock=lambda: float(clock()), arp=lambda ip: None)
+    for line in LOG.format(root=tree).splitlines():
+        log.dnsmasq_line(line)
+    log.http_request(Request("198.18.0.111", "/initrd0.img", 200, 50_000_000, 2.0))
+    lines = [s.line() for s in steps]
+    size = (tree / "pxelinux.0").stat().st_size
+    assert lines == [
+        "52:54:00:12:34:56 iPXE/BIOS  dhcp proxy offer",
+        "52:54:00:12:34:56 iPXE/BIOS  dhcp boot pxelinux.0",
+        Step("52:54:00:12:34:56", "iPXE/BIOS", "tftp pxelinux.0", size, 1.0).line(),
+        "52:54:00:ab:cd:ef UEFI       dhcp boot bootx64.efi",
+        "52:54:00:ab:cd:ef UEFI       tftp revocations_sbat.efi not found",
+        "52:54:00:12:34:56 iPXE/BIOS  http /initrd0.img 47.7 MiB in 2.0 s (25.0 MB/s)",
+    ], lines
+
+
+def test_http_server_serves_the_tree_and_reports_bytes(tree):
+    seen: list[Request] = []
+    server = TreeServer(tree, "127.0.0.1", 0, seen.append)
+    server.start()
+    try:
+        body = urllib.request.urlopen(f"http://127.0.0.1:{server.port}/boot.ipxe", timeout=10).read()
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=10)
+    finally:
+        server.stop()
+    assert body == (tree / "boot.ipxe").read_bytes()
+    assert (seen[0].path, seen[0].status, seen[0].nbytes) == ("/boot.ipxe", 200, len(body))
+    assert seen[1].status == 403
+
+
+def test_the_interface_must_exist_and_hold_the_address():
+    assert str(netif.choose("lo").ip) == "127.0.0.1"
+    with pytest.raises(LivepxeError, match="does not exist"):
+        netif.choose("livepxe-none0")
+    with pytest.raises(LivepxeError, match="does not hold"):
+        netif.choose("lo", "198.18.0.9")
+
+
+def test_a_taken_port_is_refused_in_one_line(tree):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        served = plan.make(tree, note.read(tree), "lo", ipaddress.IPv4Interface("127.0.0.1/8"),  # type: ignore[arg-type]
+                           busy.getsockname()[1])
+        with pytest.raises(LivepxeError, match=r"port \d+/(udp|tcp) .* is taken"):
+            cli.check_ports(served)
+
+
+@pytest.mark.parametrize("why, setup", [("needs root", "user"), ("fails verify", "damaged"),
+                                        ("no livepxe.json", "nonote")])
+def test_serve_refuses_in_one_line(tree, monkeypatch, capsys, why, setup):
+    if setup == "user":
+        monkeypatch.setattr(cli.os, "geteuid", lambda: 1000)
+    elif setup == "damaged":
+        monkeypatch.setattr(cli.os, "geteuid", lambda: 0)
+        (tree / "boot.ipxe").write_text("#!ipxe\n")
+    else:
+        (tree / "livepxe.json").unlink()
+    assert main(["serve", str(tree), "--interface", "lo"]) == 1
+    err = capsys.readouterr().err
+    assert why in err and len(err.strip().splitlines()) == 1, err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.skipif(shutil.which("dnsmasq") is None or shutil.which("nginx") is None, reason="needs dnsmasq and nginx")
+def test_print_config_is_accepted_by_dnsmasq_and_nginx_serves_the_tree(tree, tmp_path, capsys):
+    port = _free_port()
+    assert main(["serve", str(tree), "--interface", "eth9", "--address", "127.0.0.1", "--http-port", str(port),
+                 "--print-config"]) == 0
+    out = capsys.readouterr().out
+    sections = dict(part.split("\n", 1) for part in out.split("### ")[1:])
+    conf = tmp_path / "dnsmasq.conf"
+    conf.write_text(next(body for title, body in sections.items() if title.startswith("dnsmasq")))
+    dnsmasq.check(conf)
+    assert f'TFTP_DIRECTORY="{tree.absolute()}"' in sections["tftp-hpa"]
+    nginx = tmp_path / "nginx.conf"
+    nginx.write_text(siteconf.nginx_main(sections["nginx"], tmp_path))
+    command = ["nginx", "-c", str(nginx), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")]
+    proc = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        body = b""
+        for _ in range(50):
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/boot.ipxe", timeout=5).read()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert body == (tree / "boot.ipxe").read_bytes()
+
+
+def test_early_grub_config_names_the_server_and_the_trees_config():
+    text = grubearly.early_config("198.18.0.2", "grub/grub.cfg")
+    assert "set root=(tftp,198.18.0.2)" in text and "configfile (tftp,198.18.0.2)/grub/grub.cfg" in text
+
+
+def test_the_subcommand_is_registered():
+    parser = argparse.ArgumentParser()
+    cli.add_parser(parser.add_subparsers())
+    assert parser.parse_args(["serve", "t", "-i", "eth0"]).func is cli.run

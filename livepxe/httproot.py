@@ -19,7 +19,7 @@ _SCHEMES = ("http", "https", "ftp", "tftp")
 _URL_SAFE = re.compile(r"^[A-Za-z0-9._~:/?#\[\]@!&'()*+,;=%-]+$")
 
 
-def iso_url(base: str, iso_name: str) -> tuple[str, bool]:
+def iso_url(base: str, iso_name: str, flag: str = "--http-url") -> tuple[str, bool]:
     """The ISO's URL, and whether the tree must carry the ISO for it.
 
     ``base`` is where the folder holding the tree's kernel is served (the
@@ -28,9 +28,9 @@ def iso_url(base: str, iso_name: str) -> tuple[str, bool]:
     """
     parts = urlsplit(base)
     if parts.scheme not in _SCHEMES or not parts.netloc:
-        raise LivepxeError(f"--http-url {base!r} is not an http(s)/ftp/tftp URL; e.g. http://192.0.2.1/live/")
+        raise LivepxeError(f"{flag} {base!r} is not an http(s)/ftp/tftp URL; e.g. http://192.0.2.1/live/")
     if not _URL_SAFE.match(base) or "$" in base:
-        raise LivepxeError(f"--http-url {base!r} has characters a kernel command line cannot carry; %-encode them")
+        raise LivepxeError(f"{flag} {base!r} has characters a kernel command line cannot carry; %-encode them")
     if parts.path.lower().endswith(".iso"):
         return base, False
     return base.rstrip("/") + "/" + iso_name, True

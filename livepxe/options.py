@@ -68,12 +68,13 @@ class ConvertOptions:
     checksums: bool = True                     # write SHA256SUMS (one SHA-256 pass, on the second core)
     http_url: Optional[str] = None             # the client downloads the ISO from here (dracut livenet)
     served_root: Optional[Path] = None         # where TFTP serves the tree from, when it is moved after writing
+    accept_media: bool = False                 # convert media `mediakind` refuses (installer, CoreOS, ...) anyway
 
     #: How each front end spells the options its messages name.
     FLAGS: ClassVar[dict[str, str]] = {
         "output": "-o/--output", "tftproot": "--tftproot", "imagedir": "--imagedir", "bootfile": "--bootfile",
         "initrd_mode": "--initrd-mode", "compress": "--compress", "payload": "--payload",
-        "http_url": "--http-url",
+        "http_url": "--http-url", "accept_media": "--accept-media",
     }
 
     def __post_init__(self) -> None:
@@ -114,7 +115,7 @@ class ConvertOptions:
         if self.compress is not Compression.NONE:
             payload.check_compressor(self.compress.value, self.FLAGS["compress"])
         if self.http_url is not None:
-            httproot.iso_url(self.http_url, "probe.iso")
+            httproot.iso_url(self.http_url, "probe.iso", self.FLAGS["http_url"])
             if self.compress is not Compression.NONE:
                 raise LivepxeError(f"{self.FLAGS['compress']} has nothing to compress with {self.FLAGS['http_url']}: "
                                    "the initrd carries no ISO; drop one of them")

@@ -25,7 +25,7 @@ import logging
 import os
 import shutil
 import stat
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -73,7 +73,7 @@ def _inside(path: Path, folder: Path) -> bool:
     return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
 
 
-def why_not_a_livepxe_tree(parent_fd: int, name: str, source: Optional[Path], folder: Path) -> Optional[str]:
+def _why_not_a_livepxe_tree(parent_fd: int, name: str, source: Optional[Path], folder: Path) -> Optional[str]:
     """Why ``--force`` may not replace folder ``name`` of ``parent_fd``; None for a self-contained livepxe tree."""
     what = safefs.describe(parent_fd, name)
     if what:
@@ -132,7 +132,7 @@ class TreeWriter:
     def _check_replace_tree(self, parent_fd: int) -> None:
         """Refuse an existing ``-o`` unless forced and livepxe's own; the message never offers a useless --force."""
         root = self.layout.root
-        why_not = why_not_a_livepxe_tree(parent_fd, root.name, self.source, root)
+        why_not = _why_not_a_livepxe_tree(parent_fd, root.name, self.source, root)
         if not self.force and why_not is None:
             raise LivepxeError(f"{root} already exists; remove it, choose another -o/--output, "
                                "or pass --force to replace it")
@@ -343,7 +343,8 @@ class TreeWriter:
         """Take back what was placed, put back what was displaced, remove the folders this run made."""
         for move in reversed(moves):
             if move.placed:
-                os.unlink(move.name, dir_fd=move.folder_fd)
+                with suppress(FileNotFoundError):  # someone removed it meanwhile: nothing to take back
+                    os.unlink(move.name, dir_fd=move.folder_fd)
             if move.aside:
                 self._put_back(displaced, move.aside, move.folder_fd, move.name)
         folders.remove_made()

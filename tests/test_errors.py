@@ -48,6 +48,10 @@ def test_missing_iso(workdir):
     assert nothing_written(workdir, set())
 
 
+def test_control_characters_in_a_name_do_not_break_the_line(workdir):
+    assert_one_line_error(run("evil\nlivepxe: done\x1b[2J.iso", cwd=workdir), "evil\\nlivepxe: done\\x1b[2J.iso")
+
+
 def test_not_an_iso(workdir):
     (workdir / "x.iso").write_bytes(os.urandom(100_000))
     assert_one_line_error(run("x.iso", cwd=workdir), "is not an ISO 9660 image")

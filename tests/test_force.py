@@ -175,3 +175,29 @@ def test_rename_noreplace_never_replaces(tmp_path, monkeypatch, kind, renameat2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "new", "taken"]
     if kind == "file":
         assert (tmp_path / "new").read_text() == "a" and (tmp_path / "taken").read_text() == "taken"
+
+
+def test_a_forced_commit_that_fails_puts_the_previous_image_back(tiny_iso, tmp_path, monkeypatch):
+    """Kernel, initrd and pxelinux config were already replaced when the commit met a link at grub/: all taken back."""
+    import livepxe.convert as engine
+
+    root = tmp_path / "root"
+    root.mkdir()
+    convert(ConvertOptions(iso=tiny_iso, tftproot=root, imagedir="live", bootfile="b", progress=False))
+    before = {str(p): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    real_write = engine.write_file
+
+    def swap_grub_for_a_link(dest, *args, **kwargs):
+        if not (root / "grub").is_symlink():
+            os.rename(root / "grub", root / "grub.real")
+            (root / "grub").symlink_to("grub.real")
+        return real_write(dest, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "write_file", swap_grub_for_a_link)
+    with pytest.raises(LivepxeError, match="grub is a symbolic link"):
+        convert(ConvertOptions(iso=tiny_iso, tftproot=root, imagedir="live", bootfile="b", progress=False,
+                               append="console=ttyS0", force=True))
+    os.unlink(root / "grub")
+    os.rename(root / "grub.real", root / "grub")
+    assert {str(p): p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    assert [p.name for p in root.iterdir() if p.name.startswith(".")] == []

@@ -47,6 +47,10 @@ def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
                            "with dracut's livenet instead of carrying it in the initrd")
     parser.add_argument("--print-dhcp", action="store_true", help="print dnsmasq and ISC dhcpd snippets for the tree")
     parser.add_argument("--force", action="store_true", help="replace an existing tree or files")
+    parser.add_argument("--accept-media", action="store_true",
+                        help="convert media livepxe refuses as unbootable from a tree (installer media, Fedora "
+                             "CoreOS live, another architecture, an initramfs without dracut's dmsquash-live) "
+                             "when you know better")
     parser.add_argument("--no-checksums", dest="checksums", action="store_false",
                         help="skip SHA256SUMS (saves the SHA-256 pass, ~0.7 s per GiB here) when the compose checksums itself")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
@@ -56,7 +60,8 @@ def options_from(args: argparse.Namespace) -> ConvertOptions:
     return ConvertOptions(iso=args.iso, output=args.output, tftproot=args.tftproot, imagedir=args.imagedir,
                           bootfile=args.bootfile, initrd_mode=args.initrd_mode, append=args.append,
                           cmdline=args.cmdline, compress=args.compress, payload=args.payload,
-                          force=args.force, progress=not args.quiet, checksums=args.checksums, http_url=args.http_url)
+                          force=args.force, progress=not args.quiet, checksums=args.checksums, http_url=args.http_url,
+                          accept_media=args.accept_media)
 
 
 def _size(nbytes: int) -> str:

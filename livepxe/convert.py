@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, httproot, initrdprobe, loaders, manifest, netboot, newc, payload, ram, sizing
+from . import __version__, httproot, initrdprobe, loaders, manifest, mediakind, netboot, newc, payload, ram, sizing
 from .bootconf import carried_cmdline, printable, pxelinux
 from .bootconf.entry import BootEntry
 from .cmdline import pxe_cmdline, safe_iso_name
@@ -86,6 +86,7 @@ def _read_source(options: ConvertOptions, note: Callable[[str], None]) -> _Sourc
         _check_size(str(iso_path), iso_path.stat().st_size,
                     "use --payload liveos to ship only LiveOS/, or boot it over HTTP with root=live:http://…")
     iso = read_live_iso(iso_path)
+    mediakind.check(iso, options.accept_media, options.FLAGS["accept_media"], note)
     iso_name = safe_iso_name(iso_path.name)
     if iso_name != iso_path.name:
         note(f"{iso_path.name!r} cannot appear in a boot config; the initramfs carries it as {iso_name}")

@@ -1,4 +1,8 @@
-"""Can this dracut initrd fetch its live root over HTTP?  Look at its file list, not its cmdline.
+"""What can this dracut initrd boot?  Look at its file list, not its cmdline.
+
+``root=live:/NAME.iso`` (the ISO carried in the initramfs) needs dracut's
+``dmsquash-live`` module: KIWI's own ``kiwi-live`` takes only ``CDLABEL=``
+and URLs, and initramfs-tools' live-boot none of these.
 
 ``root=live:http://…`` needs dracut's ``livenet`` module (``livenetroot``) and a
 network handler that runs dracut's netroot hooks once the link is up:
@@ -14,6 +18,7 @@ libarchive's ``bsdtar`` lists from a stream (gzip, xz, zstd, lz4...).
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,25 +29,36 @@ LIVENET = ("usr/sbin/livenetroot", "sbin/livenetroot")
 NETROOT_HANDLERS = ("usr/sbin/ifup", "sbin/ifup", "usr/libexec/nm-initrd-generator", "usr/lib/nm-initrd-generator",
                     "usr/lib/NetworkManager/nm-initrd-generator")
 NETWORKD = ("usr/lib/systemd/systemd-networkd", "lib/systemd/systemd-networkd")
+#: File names (any folder) that only a live-root module installs: its root script and its cmdline hook.
+LIVE_MODULES = {"dmsquash-live": ("dmsquash-live-root", "parse-dmsquash-live.sh"),
+                "kiwi-live": ("kiwi-live-root", "parse-kiwi-live.sh")}
 
 
-def main_archive_offset(path: Path, offset: int = 0, length: int | None = None) -> int:
-    """Where the archive after any leading uncompressed cpio archives starts."""
+def _leading_archives(path: Path, offset: int, length: int | None) -> tuple[list[str], int]:
+    """Member names of the uncompressed cpio archives the initrd starts with, and where what follows starts."""
     end = offset + (length if length is not None else path.stat().st_size - offset)
+    names: list[str] = []
     fd = os.open(path, os.O_RDONLY)
     try:
         pos = offset
         while pos < end:
             member = cpioscan.parse_header(fd, pos, end)
             if member is None:
-                return pos
+                break
             pos = (member.offset + member.size + 3) & ~3
             if member.name == "TRAILER!!!":
                 while pos < end and os.pread(fd, 4, pos) == b"\0\0\0\0":  # padding between archives
                     pos += 4
-        return pos
+            else:
+                names.append(member.name.lstrip("./"))
+        return names, min(pos, end)
     finally:
         os.close(fd)
+
+
+def main_archive_offset(path: Path, offset: int = 0, length: int | None = None) -> int:
+    """Where the archive after any leading uncompressed cpio archives starts."""
+    return _leading_archives(path, offset, length)[1]
 
 
 def file_names(path: Path, offset: int = 0, length: int | None = None) -> set[str] | None:
@@ -71,3 +87,38 @@ def http_root_problems(path: Path, offset: int = 0, length: int | None = None) -
         return ["the ISO's initrd brings the network up with systemd-networkd only, which never starts "
                 "livenet's download; rebuild it with dracut's network-manager or network-legacy module"]
     return []
+
+
+def _live_module(name: str) -> str | None:
+    base = posixpath.basename(name.rstrip("/"))
+    return next((module for module, files in LIVE_MODULES.items() if any(base.endswith(f) for f in files)), None)
+
+
+def live_modules(path: Path, offset: int = 0, length: int | None = None) -> set[str] | None:
+    """The live-root modules (`LIVE_MODULES`) in the initrd; None when it cannot be listed (no bsdtar, unknown format).
+
+    The listing stops as soon as dmsquash-live shows up: a Fedora initrd of
+    100 MB takes seconds to decompress whole.  An initrd that is one
+    uncompressed archive is read without bsdtar.
+    """
+    leading, start = _leading_archives(path, offset, length)
+    found = {m for m in map(_live_module, leading) if m}
+    end = offset + (length if length is not None else path.stat().st_size - offset)
+    if "dmsquash-live" in found or start >= end:
+        return found
+    bsdtar = shutil.which("bsdtar")
+    if bsdtar is None:
+        return None
+    with open(path, "rb") as source:
+        source.seek(start)
+        with subprocess.Popen([bsdtar, "-tf", "-"], stdin=source, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                module = _live_module(line.decode(errors="replace").strip())
+                if module:
+                    found.add(module)
+                if module == "dmsquash-live":
+                    proc.kill()
+                    return found
+    return found if proc.returncode == 0 else None

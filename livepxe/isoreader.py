@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 import stat
 import struct
 from contextlib import contextmanager
@@ -21,15 +20,16 @@ from typing import Any, BinaryIO, Iterator
 import pycdlib
 from pycdlib.pycdlibexception import PyCdlibException
 
-from .bootconf import isomenu
+from . import bootimages
 from .errors import LivepxeError
 
-#: Where livecd-creator has put kernels: current layout first, then the pre-2023 one.
+#: Where livecd-creator has put kernels (current layout first, then the pre-2023 one): read only when no boot
+#: menu names a kernel.
 KERNEL_DIRS = ("images/pxeboot", "isolinux", "syslinux")
 LIVE_IMAGES = ("LiveOS/squashfs.img", "LiveOS/rootfs.img")
-CONFIGS = ("isolinux/isolinux.cfg", "syslinux/syslinux.cfg",
+#: Boot menus read for kernels, initrds and arguments, in this order; the configs they hand over to follow.
+CONFIGS = ("isolinux/isolinux.cfg", "syslinux/syslinux.cfg", "boot/x86_64/loader/isolinux.cfg",
            "boot/grub2/grub.cfg", "EFI/BOOT/grub.cfg", "boot/grub/grub.cfg")
-_KERNEL_NAME = re.compile(r"^vmlinuz(\d*)$")
 #: What pycdlib raises on bytes it cannot make sense of; tests/test_fuzz.py has met struct.error, KeyError,
 #: IndexError, AttributeError, ValueError and PyCdlibInternalError.  An ISO is input from anywhere: every one of
 #: these is a damaged image, never a bug of ours, so each becomes one line naming the file.
@@ -217,9 +217,7 @@ def _inspect(path: Path, size: int, iso: pycdlib.PyCdlib, fd: int) -> LiveIso:
     if live_image is None:
         raise LivepxeError(
             f"{path} is not a live image: it has no {' or '.join(LIVE_IMAGES)}; give an ISO made by livecd-creator")
-    configs = {name: _read_small(fd, f) for name in CONFIGS if (f := tree.find(name))}
-    entries, args_source = isomenu.parse_first(configs)
-    images = tuple(_boot_images(path, tree, entries))
+    images, args_source = _boot_images(path, tree, fd)
     label = iso.pvd.volume_identifier.decode("ascii", "replace").strip()
     liveos = tuple(f for name in sorted(tree.list("LiveOS")) if (f := tree.find(f"LiveOS/{name}")))
     return LiveIso(path, size, label, images, live_image, liveos, args_source, _volume_created(iso))
@@ -236,22 +234,8 @@ def _volume_created(iso: pycdlib.PyCdlib) -> int:
     return max(0, int(when.timestamp()))
 
 
-def _read_small(fd: int, item: IsoFile, limit: int = 1 << 20) -> str:
-    return os.pread(fd, min(item.length, limit), item.offset).decode("utf-8", "replace")
-
-
-def _boot_images(path: Path, tree: _IsoTree, entries: list[isomenu.BootEntry]):
-    for directory in KERNEL_DIRS:
-        kernels = sorted((m.group(1), name) for name in tree.list(directory) if (m := _KERNEL_NAME.match(name)))
-        if not kernels:
-            continue
-        for index, (suffix, name) in enumerate(kernels):
-            kernel = tree.find(f"{directory}/{name}")
-            initrd = tree.find(f"{directory}/initrd{suffix}.img")
-            if kernel is None or initrd is None:
-                raise LivepxeError(
-                    f"{path}: {directory}/{name} has no initrd{suffix}.img beside it; is the ISO complete?")
-            yield BootImage(index, kernel, initrd, isomenu.args_for_kernel(entries, name))
-        return
-    raise LivepxeError(
-        f"{path} holds no kernel: looked for vmlinuz* in {', '.join(KERNEL_DIRS)}; give an ISO made by livecd-creator")
+def _boot_images(path: Path, tree: _IsoTree, fd: int) -> tuple[tuple[BootImage, ...], str | None]:
+    """The kernel + initrd pairs the ISO's own menus boot (`bootimages`), and the config the first one's arguments
+    came from."""
+    found = bootimages.find(path, bootimages.IsoFiles(tree.find, tree.list, fd), CONFIGS, KERNEL_DIRS)
+    return tuple(BootImage(i, b.kernel, b.initrd, b.args) for i, b in enumerate(found)), found[0].config

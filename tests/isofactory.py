@@ -82,6 +82,9 @@ def make_iso(
     if "isolinux" in configs:
         (tree / "isolinux").mkdir(exist_ok=True)
         text = "".join(ISOLINUX_CFG.format(n=n if layout != "plain" else "") for n in range(kernels))
+        if layout == "current":  # isolinux reads names relative to its own folder: livecd-creator names them in full
+            text = text.replace("kernel vmlinuz", "kernel /images/pxeboot/vmlinuz").replace(
+                "initrd=initrd", "initrd=/images/pxeboot/initrd")
         (tree / "isolinux" / "isolinux.cfg").write_text(text)
     if "grub" in configs:
         (tree / "boot" / "grub2").mkdir(parents=True)

@@ -84,7 +84,7 @@ def test_verify_fails_an_http_tree_whose_initrd_cannot_download(tiny_iso, tmp_pa
 
 def test_convert_warns_when_the_isos_initrd_cannot_download(tiny_iso, tmp_path):
     iso = tmp_path / "NoLivenet.iso"
-    bad = initrd(tmp_path / "bad.img", ["usr/sbin/ifup", "init"], early=True)
+    bad = initrd(tmp_path / "bad.img", ["usr/sbin/ifup", "usr/sbin/dmsquash-live-root", "init"], early=True)
     subprocess.run(["xorriso", "-indev", str(tiny_iso), "-outdev", str(iso), "-boot_image", "any", "keep",
                     "-update", str(bad), "/images/pxeboot/initrd0.img"], check=True, capture_output=True)
     result = convert(ConvertOptions(iso=iso, output=tmp_path / "t", progress=False, http_url="http://192.0.2.1/"))

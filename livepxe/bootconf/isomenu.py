@@ -1,11 +1,13 @@
-"""The kernel arguments a live ISO's own boot menus give, read with the same parsers as our trees.
+"""Which entry of a live ISO's own boot menus is the plain start, and the kernel arguments it gives.
 
-livecd-creator writes isolinux.cfg (syslinux) and, since 2023 by default,
-grub.cfg.  We read the entries of the first config that has any and take,
-for each kernel, its plain "Start" entry: not the one that runs the media
-check (``rd.live.check``) nor a troubleshooting one ("basic graphics"),
-preferring the menu default.  Words only a bootloader understands
-(``initrd=``, ``BOOT_IMAGE=``, GRUB ``$variables``) never reach the result.
+Live ISOs offer the same kernel several ways: "Start", "Test this media &
+start" (``rd.live.check``) and a troubleshooting "basic graphics" entry.
+GRUB's default is often the media check (lorax writes ``set default="1"``)
+and isolinux menus mark it ``menu default``, so the default alone does not
+say which entry a network client should boot: we take the plain "Start"
+entry, and the default only between equally plain ones.  Words only a
+bootloader understands (``initrd=``, ``BOOT_IMAGE=``, GRUB ``$variables``)
+never reach the result.
 """
 
 from __future__ import annotations
@@ -23,11 +25,21 @@ _FALLBACK_TITLE = re.compile(r"test this media|basic graphics|troubleshoot|rescu
 _BOOTLOADER_ONLY = re.compile(r"^(?:initrd|BOOT_IMAGE)=|\$", re.IGNORECASE)
 
 
+def is_grub(config: str) -> bool:
+    """GRUB configs are ``*grub.cfg`` (``GRUB.CFG`` in plain ISO 9660); every other config an ISO has is
+    syslinux-family."""
+    return config.lower().endswith("grub.cfg")
+
+
+def parse(config: str, text: str) -> list[BootEntry]:
+    """Entries of one of the ISO's configs, by the parser its name calls for."""
+    return (grub.parse if is_grub(config) else pxelinux.parse)(text, config)
+
+
 def parse_first(configs: Mapping[str, str]) -> tuple[list[BootEntry], str | None]:
     """Entries of the first config (in the given order) that has any, and its name."""
     for name, text in configs.items():
-        parser = grub.parse if name.endswith("grub.cfg") else pxelinux.parse
-        entries = parser(text, name)
+        entries = parse(name, text)
         if entries:
             return entries, name
     return [], None
@@ -38,11 +50,18 @@ def _rank(position: int, entry: BootEntry) -> tuple[bool, bool, bool, int]:
             not entry.default, position)
 
 
+def start_entry(entries: Sequence[BootEntry]) -> BootEntry:
+    """The plain start among ``entries`` (all for one kernel): no media check, no fallback title, then the default,
+    then the first."""
+    return min(enumerate(entries), key=lambda pair: _rank(*pair))[1]
+
+
+def kernel_args(entry: BootEntry) -> str:
+    """The entry's kernel command line without the words only its bootloader reads."""
+    return " ".join(w for w in kernel_words(entry.cmdline) if not _BOOTLOADER_ONLY.search(w))
+
+
 def args_for_kernel(entries: Sequence[BootEntry], kernel_name: str) -> str | None:
-    """Arguments of the plain boot entry for ``kernel_name``, or None if no entry names it."""
-    mine = [(i, e) for i, e in enumerate(entries)
-            if posixpath.basename(e.kernel.rstrip("/")).lower() == kernel_name.lower()]
-    if not mine:
-        return None
-    best = min(mine, key=lambda pair: _rank(*pair))[1]
-    return " ".join(w for w in kernel_words(best.cmdline) if not _BOOTLOADER_ONLY.search(w))
+    """Arguments of the plain boot entry for the kernel file called ``kernel_name``, or None if no entry names it."""
+    mine = [e for e in entries if posixpath.basename(e.kernel.rstrip("/")).lower() == kernel_name.lower()]
+    return kernel_args(start_entry(mine)) if mine else None

@@ -1,0 +1,76 @@
+"""``livepxe serve`` as a process on a namespace's interface: it starts, and SIGTERM leaves nothing behind.
+
+Needs root (network namespaces) and dnsmasq, no QEMU: a few seconds.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from livepxe.convert import ConvertOptions, convert
+from tests.fixtures import netns
+from tests.serve.lan import SERVER, livepxe_serve
+
+
+@pytest.fixture
+def lan():
+    why = netns.usable() or (None if shutil.which("dnsmasq") else "needs dnsmasq (dnsmasq-base)")
+    if why:
+        pytest.skip(why)
+    with netns.Lan() as made:
+        yield made
+
+
+@pytest.fixture
+def tree(tiny_iso):
+    folder = Path(tempfile.mkdtemp(prefix="livepxe-serve-unit-"))
+    folder.chmod(0o755)
+    yield convert(ConvertOptions(iso=tiny_iso, output=folder / "tree", progress=False)).root
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _processes_naming(text: str) -> list[int]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text.encode() in cmdline.read_bytes():
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_sigterm_stops_dnsmasq_and_removes_the_work_folder(lan, tree, tmp_path):
+    server = lan.add_host("serve", SERVER)
+    proc, out = livepxe_serve(lan, server, tree, tmp_path, "--uefi", "early")
+    banner = out.read_text()
+    work = Path(re.search(r"TFTP (/\S+)/tftp;", banner)[1])  # type: ignore[index]
+    assert (work / "dnsmasq.conf").is_file() and _processes_naming(str(work / "dnsmasq.conf"))
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0
+    assert not work.exists()
+    assert not _processes_naming(str(work / "dnsmasq.conf"))
+    assert "livepxe serve: stopped" in out.read_text()
+
+
+def test_a_second_serve_on_the_same_host_is_refused_in_one_line(lan, tree, tmp_path):
+    server = lan.add_host("serve", SERVER)
+    livepxe_serve(lan, server, tree, tmp_path)
+    second = tmp_path / "second"
+    second.mkdir()
+    with pytest.raises(AssertionError, match=r"error: port 67/udp \(DHCP\) on 0\.0\.0\.0 is taken"):
+        livepxe_serve(lan, server, tree, second)
+
+
+def test_an_interface_without_ipv4_is_refused(lan, tree, tmp_path):
+    server = lan.add_host("serve", SERVER)
+    subprocess.run(["ip", "-n", server.namespace, "addr", "flush", "dev", "eth0"], check=True)
+    with pytest.raises(AssertionError, match="interface eth0 has no IPv4 address"):
+        livepxe_serve(lan, server, tree, tmp_path)

@@ -41,7 +41,8 @@ def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     boot.add_argument("--compress", choices=choices(Compression), default="none",
                       help="compress the bundled ISO (default none: its squashfs is compressed already)")
     boot.add_argument("--payload", choices=choices(Payload), default="iso",
-                      help="iso: the whole ISO, byte for byte (media check works); liveos: a stripped ISO of LiveOS/ only")
+                      help="iso: the whole ISO, byte for byte (media check works); "
+                           "liveos: a stripped ISO of LiveOS/ only")
     boot.add_argument("--http-url", metavar="URL",
                       help="the client downloads the ISO from URL/NAME.iso (or URL itself if it ends in .iso) "
                            "with dracut's livenet instead of carrying it in the initrd")
@@ -52,7 +53,8 @@ def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
                              "CoreOS live, another architecture, an initramfs without dracut's dmsquash-live) "
                              "when you know better")
     parser.add_argument("--no-checksums", dest="checksums", action="store_false",
-                        help="skip SHA256SUMS (saves the SHA-256 pass, ~0.7 s per GiB here) when the compose checksums itself")
+                        help="skip SHA256SUMS (saves the SHA-256 pass, ~0.7 s per GiB here) "
+                             "when the compose checksums itself")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
 
 
@@ -159,7 +161,8 @@ def _left_behind() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="livepxe", description="Boot live images made by livecd-creator over the network.")
+    parser = argparse.ArgumentParser(prog="livepxe",
+                                     description="Boot live images made by livecd-creator over the network.")
     parser.add_argument("--version", action="version", version=f"livepxe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     convert_parser = sub.add_parser("convert", help="turn a live ISO into a PXE tree (= livecd-iso-to-pxeboot)",

@@ -175,7 +175,8 @@ def convert(options: ConvertOptions) -> ConvertResult:
             carried_archives=_archive_offsets(plan, archive), warnings=warnings)
         digests[layout.file(NOTE)] = write_file(writer.path(layout.file(NOTE)), [tree_note.to_json().encode()])
         if options.checksums:
-            write_file(writer.path(layout.file(SUMS)), [manifest.sha256sums({p: d for p, d in digests.items() if d}).encode()], checksum=False)
+            listed = {path: digest for path, digest in digests.items() if digest}
+            write_file(writer.path(layout.file(SUMS)), [manifest.sha256sums(listed).encode()], checksum=False)
 
     files = [layout.root / p for p in writer.written]
     configs = [layout.root / p for p in tree_note.configs.values()]
@@ -219,12 +220,12 @@ def _payload_range(iso: LiveIso, options: ConvertOptions, scratch: Path) -> File
 def _plan_files(source: _Source, archive: list[Segment], layout: Layout) -> list[tuple[str, list[Segment]]]:
     """Each image file of the tree as segments: kernels and initrds straight from the ISO, plus the archive."""
     plan: list[tuple[str, list[Segment]]] = []
-    for image, (kernel_name, initrd_name) in zip(source.iso.boot_images, source.kernels):
-        plan.append((layout.file(kernel_name), [_range(source.iso, image.kernel)]))
+    for image, (kernel_file, initrd_file) in zip(source.iso.boot_images, source.kernels):
+        plan.append((layout.file(kernel_file), [_range(source.iso, image.kernel)]))
         initrd: list[Segment] = [_range(source.iso, image.initrd)]
         if source.iso_file is None and archive:  # append mode: pad the dracut image to 4 bytes, then the archive
             initrd += [newc.padding(image.initrd.length), *archive]
-        plan.append((layout.file(initrd_name), initrd))
+        plan.append((layout.file(initrd_file), initrd))
     if source.iso_file is not None:
         plan.append((layout.file(source.iso_file), archive))
     return plan

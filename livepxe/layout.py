@@ -64,11 +64,11 @@ class Layout:
     integrated: bool
 
     @classmethod
-    def self_contained(cls, output: Path) -> "Layout":
+    def self_contained(cls, output: Path) -> Layout:
         return cls(output, "", "default", False)
 
     @classmethod
-    def integration(cls, tftproot: Path, imagedir: str, bootfile: str) -> "Layout":
+    def integration(cls, tftproot: Path, imagedir: str, bootfile: str) -> Layout:
         return cls(tftproot, check_imagedir(imagedir), check_bootfile(bootfile), True)
 
     def file(self, name: str) -> str:
@@ -107,16 +107,19 @@ class Layout:
 def check_imagedir(imagedir: str) -> str:
     path = PurePosixPath(imagedir)
     if path.is_absolute():
-        raise LivepxeError(f"--imagedir {imagedir!r} is absolute; give a path relative to --tftproot, e.g. live/devel/minimal")
+        raise LivepxeError(f"--imagedir {imagedir!r} is absolute; give a path relative to --tftproot, "
+                           "e.g. live/devel/minimal")
     parts = path.parts
     if not parts or ".." in parts or not all(_SAFE_COMPONENT.match(p) for p in parts):
         raise LivepxeError(
-            f"--imagedir {imagedir!r} is not a plain relative path; use letters, digits, '.', '_', '-' and '/', no '..'")
+            f"--imagedir {imagedir!r} is not a plain relative path; "
+            "use letters, digits, '.', '_', '-' and '/', no '..'")
     return "/".join(parts)
 
 
 def check_bootfile(bootfile: str) -> str:
     if not _SAFE_COMPONENT.match(bootfile) or bootfile == "default":
         raise LivepxeError(
-            f"--bootfile {bootfile!r} is not a plain file name for pxelinux.cfg/ (and not 'default'); e.g. live.devel-minimal")
+            f"--bootfile {bootfile!r} is not a plain file name for pxelinux.cfg/ (and not 'default'); "
+            "e.g. live.devel-minimal")
     return bootfile

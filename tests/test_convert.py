@@ -15,7 +15,8 @@ from isofactory import make_iso
 from livepxe.convert import ConvertOptions, convert
 from livepxe.errors import LivepxeError
 
-pytestmark = pytest.mark.skipif(shutil.which("bsdtar") is None, reason="needs bsdtar (apt-get install libarchive-tools)")
+pytestmark = pytest.mark.skipif(shutil.which("bsdtar") is None,
+                                reason="needs bsdtar (apt-get install libarchive-tools)")
 
 
 def iso_member(iso: Path, path: str, dest: Path) -> Path:
@@ -44,7 +45,8 @@ def test_append_mode_carries_the_iso_byte_for_byte(tiny_iso, tmp_path):
     assert initrd[size:size + (-size % 4)] == b"\0" * (-size % 4)  # padded to a 4-byte boundary
     assert unpack_cpio(tree / "initrd0.img", size + (-size % 4), tmp_path / "x") == ["Fedora-Tiny-Live.iso"]
     assert filecmp.cmp(tmp_path / "x" / "Fedora-Tiny-Live.iso", tiny_iso, shallow=False)
-    assert filecmp.cmp(iso_member(tiny_iso, "/images/pxeboot/vmlinuz0", tmp_path / "k"), tree / "vmlinuz0", shallow=False)
+    kernel = iso_member(tiny_iso, "/images/pxeboot/vmlinuz0", tmp_path / "k")
+    assert filecmp.cmp(kernel, tree / "vmlinuz0", shallow=False)
     assert result.entries[0].cmdline == ("root=live:/Fedora-Tiny-Live.iso rootfstype=auto ro rd.live.image "
                                          "quiet rhgb rd.luks=0")
     config = (tree / "pxelinux.cfg" / "default").read_text()

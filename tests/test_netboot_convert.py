@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from isofactory import make_iso
+
 from livepxe import efi
 from livepxe.convert import ConvertOptions, convert
 from livepxe.verify import verify

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 
+from .bootconf.text import kernel_words
+
 #: Names a pxelinux APPEND line, a GRUB ``linux`` line and the cpio can all carry.
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.iso$")
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._+-]+")
-_WORD = re.compile(r'(?:[^\s"]+|"[^"]*")+')
 
 #: Root specs that point at the ISO by label or UUID; all become the bundled path.
 _ISO_ROOT = re.compile(r"^root=(?:live:)?(?:CDLABEL|LABEL|UUID|PARTUUID)=.*$|^root=live:/.*$")
@@ -21,11 +22,6 @@ _ISO_ROOT = re.compile(r"^root=(?:live:)?(?:CDLABEL|LABEL|UUID|PARTUUID)=.*$|^ro
 _BOOTLOADER_ONLY = re.compile(r"^(?:initrd|BOOT_IMAGE)=|\$")
 
 DEFAULT_ARGS = "rootfstype=auto ro rd.live.image"
-
-
-def split_words(cmdline: str) -> list[str]:
-    """Split like the kernel does: on white space, keeping double-quoted values whole."""
-    return _WORD.findall(cmdline)
 
 
 def safe_iso_name(filename: str) -> str:
@@ -54,11 +50,11 @@ def pxe_cmdline(original: str | None, iso_name: str, extra: str = "", replace: s
     base = replace if replace is not None else (original if original is not None else DEFAULT_ARGS)
     bundled_root = f"root=live:/{iso_name}"
     words = []
-    for word in split_words(base):
+    for word in kernel_words(base):
         if _BOOTLOADER_ONLY.search(word):
             continue
         words.append(bundled_root if _ISO_ROOT.match(word) else word)
-    added = split_words(extra)
+    added = kernel_words(extra)
     if any(w.startswith("root=") for w in added):
         words = [w for w in words if not w.startswith("root=")]
     elif not any(w.startswith("root=") for w in words):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .cmdline import split_words
+from .bootconf.text import kernel_words
 from .errors import LivepxeError
 
 _SCHEMES = ("http", "https", "ftp", "tftp")
@@ -38,7 +38,7 @@ def iso_url(base: str, iso_name: str, flag: str = "--http-url") -> tuple[str, bo
 
 def http_cmdline(bundled_cmdline: str, iso_name: str, url: str) -> str:
     """Point ``root=`` at ``url`` where it pointed at the bundled ISO; make sure the network comes up."""
-    words = [f"root=live:{url}" if w == f"root=live:/{iso_name}" else w for w in split_words(bundled_cmdline)]
+    words = [f"root=live:{url}" if w == f"root=live:/{iso_name}" else w for w in kernel_words(bundled_cmdline)]
     if not any(w.startswith("ip=") for w in words):
         words.append("ip=dhcp")
     if "rd.neednet=1" not in words:

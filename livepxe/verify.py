@@ -27,7 +27,7 @@ from . import cpioscan, initrdprobe, note, payload
 from .bootconf import FORMATS, tree_entries
 from .bootconf import kind_of as config_kind
 from .bootconf.entry import BootEntry as ConfigEntry  # tree_entries: paths from the TFTP root
-from .cmdline import split_words
+from .bootconf.text import kernel_words
 from .errors import LivepxeError
 from .layout import NOTE, SUMS
 from .manifest import parse_sha256sums
@@ -131,7 +131,7 @@ def check_entry(tree: _Tree, entry: ConfigEntry) -> None:
             report.problems.append(f"{where}: names {path}, which resolves outside the TFTP root {root}")
         elif not resolved.is_file():
             report.problems.append(f"{where}: names {path}, which is not under the TFTP root {root}")
-    roots = [w[5:] for w in split_words(entry.cmdline) if w.startswith("root=")]
+    roots = [w[5:] for w in kernel_words(entry.cmdline) if w.startswith("root=")]
     if not roots:
         report.problems.append(f"{where}: kernel arguments have no root=")
         return

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, Iterator
 import pycdlib
 from pycdlib.pycdlibexception import PyCdlibException
 
-from . import bootimages
+from . import bootimages, isoshape
 from .errors import LivepxeError
 
 #: Where livecd-creator has put kernels (current layout first, then the pre-2023 one): read only when no boot
@@ -194,6 +194,7 @@ def read_live_iso(path: Path) -> LiveIso:
     """Inspect ``path`` and return what a PXE tree needs, or raise LivepxeError."""
     with _open_regular(path) as stream:
         size = os.fstat(stream.fileno()).st_size
+        isoshape.check(path, stream.fileno(), size)  # loops and huge folders would hang or exhaust old pycdlib
         iso = pycdlib.PyCdlib()
         try:
             iso.open_fp(stream)

@@ -80,8 +80,11 @@ def test_a_fifo_or_device_is_refused_before_it_is_read(workdir, kind):
 def _patch_record(iso: Path, name: bytes, field: int, value: int) -> None:
     """Set a both-endian 32-bit field (2: extent, 10: length) of the directory record named ``name``."""
     data = bytearray(iso.read_bytes())
-    record = data.find(name) - 33  # the name sits at byte 33 of its directory record
-    assert record > 0 and data[record + 32] == len(name)
+    at = data.find(name)
+    while at > 0 and data[at - 1] != len(name):  # a record has the name length just before it; a path table not
+        at = data.find(name, at + 1)
+    assert at > 0
+    record = at - 33
     data[record + field:record + field + 8] = value.to_bytes(4, "little") + value.to_bytes(4, "big")
     iso.write_bytes(bytes(data))
 
@@ -96,6 +99,23 @@ def test_an_extent_outside_the_file_is_refused(workdir, name, field, value):
     assert_one_line_error(run("e.iso", cwd=workdir), "e.iso is truncated or damaged",
                           name.decode().split(";")[0].rstrip("."), "runs past the end of the file")
     assert nothing_written(workdir, {"e.iso"})
+
+
+def test_a_folder_loop_is_refused_not_walked_for_ever(workdir):
+    """pycdlib 1.15 (Python 3.9's) walks a folder pointing back at the root until killed."""
+    iso = make_iso(workdir / "l.iso", name_trees=("--norock",))
+    root_extent = int.from_bytes(iso.read_bytes()[16 * 2048 + 158:16 * 2048 + 162], "little")
+    _patch_record(iso, b"LIVEOS", 2, root_extent)
+    proc = subprocess.run([sys.executable, "-m", "livepxe", "convert", "l.iso"], cwd=workdir, capture_output=True,
+                          text=True, timeout=60)
+    assert_one_line_error(proc, "l.iso is a damaged ISO 9660 image: folder /LIVEOS/ is reached twice")
+
+
+def test_a_folder_claiming_gigabytes_is_refused_before_it_is_read(workdir):
+    iso = make_iso(workdir / "g.iso", name_trees=("--norock",))
+    _patch_record(iso, b"LIVEOS", 10, 0xFFFFFFFF)
+    assert_one_line_error(run("g.iso", cwd=workdir), "g.iso is a damaged ISO 9660 image: folder /LIVEOS/",
+                          "4294967295 bytes) lies past the end of the file")
 
 
 def test_truncated_iso(workdir):

@@ -41,9 +41,8 @@ def open_root(path: Path) -> int:
 
 def describe(dir_fd: int, name: str) -> Optional[str]:
     """What is at ``name`` in ``dir_fd`` when it is not a real folder, for a message; None for a folder or nothing."""
-    try:
-        mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
-    except FileNotFoundError:
+    mode = entry_mode(dir_fd, name)
+    if mode is None:
         return None
     if stat.S_ISLNK(mode):
         return f"is a symbolic link (to {os.readlink(name, dir_fd=dir_fd)!r})"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,11 @@ def arp_mac(ip: str, table: Path = Path("/proc/net/arp")) -> Optional[str]:
 
 
 class StepLog:
-    """Turns dnsmasq log lines and HTTP requests into `Step`s for ``emit`` (thread-safe enough: one emit per call)."""
+    """Turns dnsmasq log lines and HTTP requests into `Step`s for ``emit``.
+
+    Called from dnsmasq's log reader and from HTTP request threads at once,
+    so one lock guards the client tables.
+    """
 
     def __init__(self, root: Path, emit: Callable[[Step], None], clock: Callable[[], float] = time.monotonic,
                  arp: Callable[[str], Optional[str]] = arp_mac) -> None:
@@ -88,20 +93,22 @@ class StepLog:
         self.macs: dict[str, str] = {}          # IP -> MAC
         self.last_step: dict[str, float] = {}   # MAC -> when its previous step was seen
         self.last_what: dict[str, str] = {}     # MAC -> its previous step, to drop repeats
+        self.lock = threading.Lock()
 
     def dnsmasq_line(self, line: str) -> None:
         match = _LINE.match(line)
         if not match:
             return
-        if match["kind"] == "dhcp":
-            self._dhcp(match["text"])
-        else:
-            self._tftp(match["text"])
+        with self.lock:
+            if match["kind"] == "dhcp":
+                self._dhcp(match["text"])
+            else:
+                self._tftp(match["text"])
 
     def http_request(self, request: Request) -> None:
-        mac = self._mac(request.client)
         note = "" if request.status in (200, 206) else f"(HTTP {request.status})"
-        self._step(mac, f"http {request.path}", request.nbytes, request.seconds, note)
+        with self.lock:
+            self._step(self._mac(request.client), f"http {request.path}", request.nbytes, request.seconds, note)
 
     def _dhcp(self, text: str) -> None:
         match = _XID.match(text)

@@ -47,7 +47,8 @@ def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
                       help="the client downloads the ISO from URL/NAME.iso (or URL itself if it ends in .iso) "
                            "with dracut's livenet instead of carrying it in the initrd")
     parser.add_argument("--print-dhcp", action="store_true", help="print dnsmasq and ISC dhcpd snippets for the tree")
-    parser.add_argument("--force", action="store_true", help="replace an existing tree or files")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a tree, or the files of the same image, that livepxe wrote (nothing else)")
     parser.add_argument("--accept-media", action="store_true",
                         help="convert media livepxe refuses as unbootable from a tree (installer media, Fedora "
                              "CoreOS live, another architecture, an initramfs without dracut's dmsquash-live) "

@@ -34,6 +34,7 @@ import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NoReturn, Optional, Sequence
 
+from .. import signals
 from ..errors import LivepxeError
 
 if TYPE_CHECKING:  # imported when needed: the exec path stays light
@@ -220,15 +221,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 import_imgcreate(upstream)
             except LivepxeError:
                 exec_upstream(upstream, args)
-        run_with_pxe(upstream, args)
+        with signals.as_interrupts():  # SIGTERM/SIGHUP unwind like Ctrl-C, through upstream's cleanup
+            run_with_pxe(upstream, args)
     except LivepxeError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # upstream's `finally: creator.cleanup()` has already unmounted and
         # removed the build; the engine never leaves a half-written tree.
         print(f"{PROG}: interrupted; the build was cleaned up", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", 2)
     return 0
 
 

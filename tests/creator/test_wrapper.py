@@ -230,6 +230,23 @@ def test_pxe_run_builds_iso_and_tree_from_relative_paths(tmp_path: Path, monkeyp
     assert err.startswith("livecd-creator: error: --pxe-compress must be one of") and err.count("\n") == 1
 
 
+def test_sigterm_mid_build_unwinds_through_upstreams_cleanup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """SIGTERM (systemd, a CI timeout) ends a --pxe build as Ctrl-C does: upstream's cleanup runs, exit 143."""
+    upstream = tmp_path / "livecd-creator"
+    upstream.write_text(STANDIN_UPSTREAM.replace(
+        "creator.install()", "import os, signal, time; os.kill(os.getpid(), signal.SIGTERM); time.sleep(10)"))
+    for folder in ("out", "tmp"):
+        (tmp_path / folder).mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LIVECD_CREATOR", str(upstream))
+    monkeypatch.setattr(wrapper, "check_pykickstart", lambda: None)
+    with standin_imgcreate():
+        assert wrapper.main(["--pxe", "-c", "a.ks", "-f", "Live", "-o", "out", "--tmpdir", "tmp"]) == 143
+    assert list((tmp_path / "tmp").iterdir()) == [] and list((tmp_path / "out").iterdir()) == []
+    assert capsys.readouterr().err == "livecd-creator: interrupted; the build was cleaned up\n"
+
+
 # --- the patch for distributions --------------------------------------------------
 
 def test_compat_name_for_already_patched_trees() -> None:

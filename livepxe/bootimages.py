@@ -127,8 +127,9 @@ def _menu_entries(files: IsoFiles[F], configs: Sequence[str]) -> list[BootEntry]
         folder = posixpath.dirname(item.path)
         resolve: Callable[[str], Optional[str]]
         if isomenu.is_grub(item.path):
-            resolve = partial(grub_path, variables=_grub_variables(text), folder=folder)
-            handed = _grub_handoffs(text)
+            commands = [c for c in grub.commands(text) if c.depth == 0]
+            resolve = partial(grub_path, variables=_grub_variables(commands), folder=folder)
+            handed = _grub_handoffs(commands)
         else:
             resolve = partial(syslinux_path, folder=folder)
             handed = _syslinux_handoffs(text)
@@ -192,21 +193,20 @@ def _well_known(iso: Path, files: IsoFiles[F], kernel_dirs: Sequence[str]) -> It
             return
 
 
-def _grub_variables(text: str) -> dict[str, str]:
-    """Top-level ``set name=value`` of a GRUB config (``prefix`` for a stub's ``configfile $prefix/grub.cfg``)."""
+def _grub_variables(top_level: list[grub.Command]) -> dict[str, str]:
+    """``set name=value`` among a GRUB config's top-level commands (``prefix`` for ``configfile $prefix/grub.cfg``)."""
     found = {}
-    for command in grub.commands(text):
+    for command in top_level:
         words = [w.text for w in command.words]
-        if command.depth == 0 and words[0] == "set" and len(words) > 1 and "=" in words[1]:
+        if words[0] == "set" and len(words) > 1 and "=" in words[1]:
             name, _, value = words[1].partition("=")
             found[name] = value
     return found
 
 
-def _grub_handoffs(text: str) -> list[str]:
+def _grub_handoffs(top_level: list[grub.Command]) -> list[str]:
     """Configs a GRUB config hands over to at its top level (``configfile``, ``source``)."""
-    return [c.words[1].text for c in grub.commands(text)
-            if c.depth == 0 and c.name in ("configfile", "source") and len(c.words) > 1]
+    return [c.words[1].text for c in top_level if c.name in ("configfile", "source") and len(c.words) > 1]
 
 
 def _syslinux_handoffs(text: str) -> list[str]:

@@ -66,7 +66,7 @@ KIWI_LIVE_FILES = ("usr/sbin/kiwi-live-root", "usr/sbin/iso-scan", "usr/lib/kiwi
 DRACUT_BASE_FILES = ("init", "usr/bin/dracut-cmdline", "usr/lib/dracut-lib.sh", "etc/initrd-release")
 
 
-def _newc(files: dict[str, bytes]) -> bytes:
+def newc_archive(files: dict[str, bytes]) -> bytes:
     """A newc archive of ``files`` (and their folders), as dracut's cpio writes one."""
     members: dict[str, bytes | None] = {}
     for name in sorted(files):
@@ -89,7 +89,7 @@ def _newc(files: dict[str, bytes]) -> bytes:
 def write_initrd(dest: Path, module_files: tuple[str, ...]) -> Path:
     """A small gzip'ed dracut-shaped initramfs holding ``module_files`` (scripts of a few bytes each)."""
     files = {name: f"#!/bin/sh\n# {name}\n".encode() for name in (*DRACUT_BASE_FILES, *module_files)}
-    dest.write_bytes(gzip.compress(_newc(files), mtime=0))
+    dest.write_bytes(gzip.compress(newc_archive(files), mtime=0))
     return dest
 
 

@@ -85,9 +85,6 @@ def make_iso(
         if layout == "current":  # isolinux reads names relative to its own folder: livecd-creator names them in full
             text = text.replace("kernel vmlinuz", "kernel /images/pxeboot/vmlinuz").replace(
                 "initrd=initrd", "initrd=/images/pxeboot/initrd")
-        if layout == "current":  # isolinux reads names relative to its own folder: livecd-creator names them in full
-            text = text.replace("kernel vmlinuz", "kernel /images/pxeboot/vmlinuz").replace(
-                "initrd=initrd", "initrd=/images/pxeboot/initrd")
         (tree / "isolinux" / "isolinux.cfg").write_text(text)
     if "grub" in configs:
         (tree / "boot" / "grub2").mkdir(parents=True)

@@ -23,6 +23,8 @@ from ..errors import LivepxeError
 from .plan import Plan
 
 log = logging.getLogger(__name__)
+#: x86-64 UEFI by option 93: 7 (the standard), 9 (sent by some firmware; "BC_EFI" to dnsmasq).
+UEFI_CSAS = ("x86-64_EFI", "BC_EFI")
 #: How long dnsmasq may take to bind its sockets or to exit on SIGTERM.
 START_SECONDS = 5.0
 STOP_SECONDS = 5.0
@@ -68,11 +70,11 @@ def _routes(plan: Plan) -> list[tuple[str, str, str]]:
     not_ipxe = "tag:!ipxe," if plan.ipxe_url else ""
     if plan.ipxe_url:
         url = _value(plan.ipxe_url, "iPXE script URL")
-        routes += [("tag:ipxe,", "x86PC", url), ("tag:ipxe,", "x86-64_EFI", url)]
+        routes += [("tag:ipxe,", csa, url) for csa in ("x86PC", *UEFI_CSAS)]
     if plan.bios:
         routes.append((not_ipxe, "x86PC", _value(plan.bios, "BIOS boot file")))
     if plan.uefi:
-        routes.append((not_ipxe, "x86-64_EFI", _value(plan.uefi, "UEFI boot file")))
+        routes += [(not_ipxe, csa, _value(plan.uefi, "UEFI boot file")) for csa in UEFI_CSAS]
     return routes
 
 
@@ -86,11 +88,11 @@ def _dhcp_boots(plan: Plan) -> list[str]:
     arch_tag = {"x86PC": "tag:!efi-x86_64", "x86-64_EFI": "tag:efi-x86_64"}
     lines = []
     for tags, csa, path in _routes(plan):
-        if tags == "tag:ipxe,":
-            if csa == "x86PC":
-                lines.append(f"dhcp-boot=tag:ipxe,{path}")
-            continue
-        lines.append(f"dhcp-boot={tags}{arch_tag[csa]},{path}")
+        if csa not in arch_tag:
+            continue  # dhcp-boot routes by the efi-x86_64 tag, which 7 and 9 both set
+        line = f"dhcp-boot=tag:ipxe,{path}" if tags == "tag:ipxe," else f"dhcp-boot={tags}{arch_tag[csa]},{path}"
+        if line not in lines:
+            lines.append(line)
     return lines
 
 

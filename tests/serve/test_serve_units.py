@@ -88,7 +88,8 @@ def test_dnsmasq_accepts_the_config_in_both_modes(tree, tmp_path, dhcp_range):
         assert "dhcp-boot=tag:ipxe,http://198.18.0.2:8080/boot.ipxe" in text
     else:
         assert "dhcp-range=198.18.0.2,proxy,255.255.255.0" in text and "dhcp-boot" not in text
-        assert 'pxe-service=tag:!ipxe,x86PC,"' in text and text.count("http://198.18.0.2:8080/boot.ipxe") == 2
+        assert 'pxe-service=tag:!ipxe,x86PC,"' in text and text.count("http://198.18.0.2:8080/boot.ipxe") == 3
+        assert "BC_EFI" in text
 
 
 def test_a_path_dnsmasq_cannot_carry_is_refused(tree):

@@ -124,6 +124,14 @@ def test_the_plain_entry_wins_over_a_default_media_check_or_basic_graphics(iso):
     assert fake.boot() == [("v", "i", "a", "boot/grub2/grub.cfg")]
 
 
+def test_kiwis_failsafe_and_mediacheck_entries_lose_even_as_the_default(iso):
+    menu = ('set default="1"\n'
+            'menuentry "Failsafe -- Fedora" {\n linux ($root)/k a ide=nodma 3\n initrd ($root)/i\n}\n'
+            'menuentry "Mediacheck" {\n linux ($root)/k a mediacheck=1\n initrd ($root)/i\n}\n'
+            'menuentry "Fedora" {\n linux ($root)/k a ${isoboot}\n initrd ($root)/i\n}\n')
+    assert iso({"k": b"k", "i": b"i", "boot/grub2/grub.cfg": menu}).boot()[0][2] == "a"
+
+
 def test_each_distinct_kernel_is_one_image_in_menu_order(iso):
     menu = ("menuentry 'Start' {\n linux /images/pxeboot/vmlinuz0 a\n initrd /images/pxeboot/initrd0.img\n}\n"
             "menuentry 'Start (debug)' {\n linux /images/pxeboot/vmlinuz1 b\n initrd /images/pxeboot/initrd1.img\n}\n"

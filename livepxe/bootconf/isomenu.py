@@ -20,8 +20,9 @@ from . import grub, pxelinux
 from .entry import BootEntry
 from .text import kernel_words
 
-#: Menu titles of entries that are not the plain boot (matched without syslinux's ``^`` hotkey marks).
-_FALLBACK_TITLE = re.compile(r"test this media|basic graphics|troubleshoot|rescue", re.IGNORECASE)
+#: Menu titles of entries that are not the plain boot (matched without syslinux's ``^`` hotkey marks): lorax's and
+#: livecd-creator's check, basic graphics and troubleshooting entries, KIWI's "Failsafe --" and "Mediacheck".
+_FALLBACK_TITLE = re.compile(r"test this media|basic graphics|troubleshoot|rescue|failsafe|mediacheck", re.IGNORECASE)
 _BOOTLOADER_ONLY = re.compile(r"^(?:initrd|BOOT_IMAGE)=|\$", re.IGNORECASE)
 
 

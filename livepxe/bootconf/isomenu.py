@@ -12,9 +12,8 @@ never reach the result.
 
 from __future__ import annotations
 
-import posixpath
 import re
-from typing import Mapping, Sequence
+from typing import Sequence
 
 from . import grub, pxelinux
 from .entry import BootEntry
@@ -37,15 +36,6 @@ def parse(config: str, text: str) -> list[BootEntry]:
     return (grub.parse if is_grub(config) else pxelinux.parse)(text, config)
 
 
-def parse_first(configs: Mapping[str, str]) -> tuple[list[BootEntry], str | None]:
-    """Entries of the first config (in the given order) that has any, and its name."""
-    for name, text in configs.items():
-        entries = parse(name, text)
-        if entries:
-            return entries, name
-    return [], None
-
-
 def _rank(position: int, entry: BootEntry) -> tuple[bool, bool, bool, int]:
     return ("rd.live.check" in kernel_words(entry.cmdline), bool(_FALLBACK_TITLE.search(entry.title.replace("^", ""))),
             not entry.default, position)
@@ -60,9 +50,3 @@ def start_entry(entries: Sequence[BootEntry]) -> BootEntry:
 def kernel_args(entry: BootEntry) -> str:
     """The entry's kernel command line without the words only its bootloader reads."""
     return " ".join(w for w in kernel_words(entry.cmdline) if not _BOOTLOADER_ONLY.search(w))
-
-
-def args_for_kernel(entries: Sequence[BootEntry], kernel_name: str) -> str | None:
-    """Arguments of the plain boot entry for the kernel file called ``kernel_name``, or None if no entry names it."""
-    mine = [e for e in entries if posixpath.basename(e.kernel.rstrip("/")).lower() == kernel_name.lower()]
-    return kernel_args(start_entry(mine)) if mine else None

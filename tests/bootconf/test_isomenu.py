@@ -5,7 +5,7 @@ from __future__ import annotations
 from isofactory import GRUB_CFG, ISOLINUX_CFG
 
 from livepxe.bootconf import grub, pxelinux
-from livepxe.bootconf.isomenu import args_for_kernel, parse_first
+from livepxe.bootconf.isomenu import kernel_args, start_entry
 
 #: Fedora 41 Workstation's grub.cfg, shortened: default "1" is the media check; troubleshooting in a submenu.
 FEDORA_GRUB = """set default="1"
@@ -69,14 +69,14 @@ menu end
 def test_isolinux_takes_the_default_entry_not_the_media_check():
     entries = pxelinux.parse(ISOLINUX_CFG.format(n=0))
     assert [e.kernel for e in entries] == ["vmlinuz0", "vmlinuz0"]
-    args = args_for_kernel(entries, "vmlinuz0")
+    args = kernel_args(start_entry(entries))
     assert args == "root=live:CDLABEL=Fedora-Tiny-Live rootfstype=auto ro rd.live.image quiet rhgb rd.luks=0"
 
 
 def test_grub_skips_the_media_check_even_when_it_is_the_default():
     entries = grub.parse(GRUB_CFG.format(n=0))
     assert [e.default for e in entries] == [False, True] and "rd.live.check" in entries[1].cmdline
-    assert args_for_kernel(entries, "vmlinuz0") == "root=live:CDLABEL=Fedora-Tiny-Live rd.live.image quiet rhgb"
+    assert kernel_args(start_entry(entries)) == "root=live:CDLABEL=Fedora-Tiny-Live rd.live.image quiet rhgb"
 
 
 def test_fedora_grub_menu_submenus_device_prefixes_and_titles():
@@ -85,7 +85,7 @@ def test_fedora_grub_menu_submenus_device_prefixes_and_titles():
     assert entries[0].kernel == "($root)/images/pxeboot/vmlinuz"
     assert entries[0].initrds == ("${root}/images/pxeboot/initrd.img",)
     assert entries[2].title == "Start Fedora-Workstation-Live 41 in basic graphics mode"
-    assert args_for_kernel(entries, "vmlinuz") == "root=live:CDLABEL=Fedora-WS-Live-41-1-4 rd.live.image quiet rhgb"
+    assert kernel_args(start_entry(entries)) == "root=live:CDLABEL=Fedora-WS-Live-41-1-4 rd.live.image quiet rhgb"
 
 
 def test_fedora_isolinux_menu_help_text_and_memtest():
@@ -94,20 +94,20 @@ def test_fedora_isolinux_menu_help_text_and_memtest():
         ("linux", "vmlinuz", False), ("check", "vmlinuz", True), ("basic", "vmlinuz", False),
         ("memtest", "memtest", False)]
     assert entries[2].initrds == ("initrd.img",) and "nomodeset" in entries[2].cmdline
-    assert args_for_kernel(entries, "vmlinuz") == "root=live:CDLABEL=Fedora-WS-Live-41-1-4 rd.live.image quiet rhgb"
+    assert kernel_args(start_entry(entries)) == "root=live:CDLABEL=Fedora-WS-Live-41-1-4 rd.live.image quiet rhgb"
 
 
 def test_basic_graphics_loses_to_a_plain_entry_even_as_the_default():
     text = ("menuentry 'Start in basic graphics mode' {\n linux /v nomodeset\n}\n"
             "menuentry 'Start' {\n linux /v quiet\n}\nset default=0\n")
-    assert args_for_kernel(grub.parse(text), "v") == "quiet"
+    assert kernel_args(start_entry(grub.parse(text))) == "quiet"
 
 
 def test_grub_variables_and_bootloader_words_never_reach_the_kernel():
     text = ("set isolabel=X\nmenuentry 'Start' {\n"
             "  linuxefi /images/pxeboot/vmlinuz root=live:CDLABEL=$isolabel \"x=${y}\" BOOT_IMAGE=/v initrd=/i ro\n"
             "  initrdefi /images/pxeboot/initrd.img\n}\n")
-    assert args_for_kernel(grub.parse(text), "VMLINUZ") == "ro"
+    assert kernel_args(start_entry(grub.parse(text))) == "ro"
 
 
 def test_default_by_menu_id_or_title():
@@ -118,14 +118,7 @@ def test_default_by_menu_id_or_title():
         assert [e.cmdline for e in entries if e.default] == [chosen]
 
 
-def test_linuxefi_and_unknown_kernels():
-    entries = grub.parse("menuentry x {\n linuxefi /isolinux/vmlinuz1 ro quiet\n}\n")
-    assert args_for_kernel(entries, "VMLINUZ1") == "ro quiet"
-    assert args_for_kernel(entries, "vmlinuz0") is None
-
-
-def test_first_config_with_entries_wins():
-    configs = {"isolinux/isolinux.cfg": "default x\n", "boot/grub2/grub.cfg": GRUB_CFG.format(n=0)}
-    entries, source = parse_first(configs)
-    assert source == "boot/grub2/grub.cfg" and entries and entries[0].config == source
-    assert parse_first({"isolinux/isolinux.cfg": "default x\n"}) == ([], None)
+def test_linuxefi_entries_are_read():
+    entries = grub.parse("menuentry x {\n linuxefi /isolinux/vmlinuz1 ro quiet\n initrdefi /isolinux/initrd1.img\n}\n")
+    assert [(e.kernel, e.initrds) for e in entries] == [("/isolinux/vmlinuz1", ("/isolinux/initrd1.img",))]
+    assert kernel_args(start_entry(entries)) == "ro quiet"

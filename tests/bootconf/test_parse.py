@@ -6,8 +6,18 @@ import random
 
 import pytest
 
-from livepxe.bootconf import add_kernel_args, dhcpd, dnsmasq, grub, ipxe, parse, pxelinux, tree_entries, tree_path
-from livepxe.bootconf.isomenu import args_for_kernel, parse_first
+from livepxe.bootconf import (
+    add_kernel_args,
+    dhcpd,
+    dnsmasq,
+    grub,
+    ipxe,
+    isomenu,
+    parse,
+    pxelinux,
+    tree_entries,
+    tree_path,
+)
 
 from .samples import INTEGRATED, SELF, TRICKY
 from .tools import grub_script_check
@@ -109,5 +119,7 @@ def test_parsers_never_raise_on_garbage():
             add_kernel_args(kind, text, CONSOLE)
         dnsmasq.parse(text)
         dhcpd.parse(text)
-        entries, _ = parse_first({"isolinux/isolinux.cfg": text, "boot/grub2/grub.cfg": text})
-        args_for_kernel(entries, "vmlinuz")
+        for config in ("isolinux/isolinux.cfg", "boot/grub2/grub.cfg"):
+            entries = isomenu.parse(config, text)
+            if entries:
+                isomenu.kernel_args(isomenu.start_entry(entries))

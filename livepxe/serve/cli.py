@@ -25,7 +25,7 @@ from typing import Iterator
 from .. import efi, note
 from ..errors import LivepxeError
 from ..verify import verify
-from . import dnsmasq, grubearly, netif, plan, siteconf
+from . import dnsmasq, grubearly, httploader, netif, plan, siteconf
 from .http import TreeServer
 from .steps import Step, StepLog
 
@@ -51,6 +51,9 @@ def add_parser(subparsers) -> None:
                         help="UEFI boot chain: signed = the tree's shim + GRUB (Secure Boot; behind a proxy only if "
                              "the site's DHCP names this host next-server); early = an unsigned GRUB that names this "
                              "server (no Secure Boot); auto = signed with --dhcp or a proxy-aware GRUB, else early")
+    parser.add_argument("--tftp-only", action="store_true",
+                        help="BIOS clients fetch everything over TFTP (pxelinux.0) instead of only the first loader "
+                             "(lpxelinux.0, then HTTP)")
     parser.add_argument("--no-ipxe-script", dest="ipxe_script", action="store_false",
                         help="iPXE clients (NIC ROMs) boot like their firmware (pxelinux/GRUB) instead of boot.ipxe")
     parser.add_argument("--print-config", action="store_true",
@@ -79,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     served = plan.make(args.tree, tree_note, args.interface, address, args.http_port, dhcp_range, args.ipxe_script)
     check_ports(served)
     with _workdir() as work:
-        served, tftp_root = _uefi_chain(served, args.uefi, tree_note, work)
+        served, tftp_root = _loaders(served, args, tree_note, work)
         _serve(served, tftp_root, work)
     return 0
 
@@ -121,20 +124,32 @@ def _workdir() -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _uefi_chain(served: plan.Plan, choice: str, tree_note: note.TreeNote, work: Path) -> tuple[plan.Plan, Path]:
-    """The plan and TFTP root after choosing the UEFI chain (``early`` serves a mirror holding its GRUB)."""
-    if not served.uefi or not served.grub_config:
-        return served, served.root
-    if choice == "auto":
-        choice = "signed" if not served.proxy or tree_note.uefi_loaders in PROXY_AWARE else "early"
-    if choice == "signed":
+def _loaders(served: plan.Plan, args: argparse.Namespace, tree_note: note.TreeNote,
+             work: Path) -> tuple[plan.Plan, Path]:
+    """The plan and TFTP root after choosing the loaders: ours go into a mirror of the root (links), never the tree.
+
+    BIOS: ``lpxelinux.0`` fetching the rest over HTTP (`httploader`) unless
+    ``--tftp-only``; UEFI: see ``--uefi`` and `grubearly`.
+    """
+    http_bios = not args.tftp_only and served.bios is not None and httploader.find() is not None
+    uefi = args.uefi
+    if uefi == "auto":
+        uefi = "signed" if not served.proxy or tree_note.uefi_loaders in PROXY_AWARE else "early"
+    early = uefi == "early" and served.uefi is not None and served.grub_config is not None
+    if not (http_bios or early):
         return served, served.root
     mirror = work / "tftp"
     mirror.mkdir()
     for entry in served.root.iterdir():
         (mirror / entry.name).symlink_to(entry)
-    grubearly.build(mirror, served.ip, served.grub_config)
-    return dataclasses.replace(served, uefi=grubearly.IMAGE), mirror
+    if http_bios:
+        httploader.build(mirror, served.http_base)
+        served = dataclasses.replace(served, bios=httploader.IMAGE)
+    if early:
+        assert served.grub_config is not None
+        grubearly.build(mirror, served.ip, served.grub_config)
+        served = dataclasses.replace(served, uefi=grubearly.IMAGE)
+    return served, mirror
 
 
 def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
@@ -172,19 +187,19 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
 
 def _banner(served: plan.Plan, tftp_root: Path) -> None:
     err = sys.stderr
-    mode = ("proxyDHCP (addresses come from the site's DHCP server)" if served.proxy
-            else f"DHCP server for {served.dhcp_range[0]}-{served.dhcp_range[1]}")  # type: ignore[index]
+    span = "-".join(served.dhcp_range) if served.dhcp_range else ""
+    mode = "proxyDHCP (addresses come from the site's DHCP server)" if served.proxy else f"DHCP server for {span}"
     print(f"livepxe serve: {served.root} on {served.interface} {served.address}: {mode}; "
           f"TFTP {tftp_root}; HTTP {served.http_base}; Ctrl-C stops", file=err)
     routes = [f"BIOS {served.bios}" if served.bios else "", f"UEFI {served.uefi}" if served.uefi else "",
               f"iPXE {served.ipxe_url}" if served.ipxe_url else ""]
     print("livepxe serve: clients boot " + ", ".join(r for r in routes if r), file=err)
     if not served.proxy:
-        print(f"livepxe serve: WARNING: this is now a DHCP server handing out {served.dhcp_range[0]}-"  # type: ignore[index]
-              f"{served.dhcp_range[1]} on {served.interface}: on a LAN that has a DHCP server this breaks "  # type: ignore[index]
-              "other machines' networking; use it on an isolated lab network only", file=err)
+        print(f"livepxe serve: WARNING: this is now a DHCP server handing out {span} on {served.interface}: on a "
+              "LAN that has a DHCP server this breaks other machines' networking; use it on an isolated lab "
+              "network only", file=err)
     elif served.uefi == grubearly.IMAGE:
         print("livepxe serve: note: UEFI clients get an unsigned GRUB that names this server (the signed GRUB "
               "ignores proxy offers); Secure Boot clients refuse it: for them use --uefi signed and have the "
               f"site's DHCP server name {served.ip} as next-server", file=err)
-    sys.stderr.flush()
+    err.flush()

@@ -81,16 +81,17 @@ def _steps(out: Path) -> str:
     return "\n".join(line for line in out.read_text(errors="replace").splitlines() if line[:17].count(":") == 5)
 
 
-def test_bios_pxelinux_behind_the_sites_dhcp(lan, tree, live, accel, tmp_path):
-    """iPXE NIC ROM told (by proxy offer) to boot pxelinux; kernel and initrd over dnsmasq's TFTP."""
+def test_bios_pxelinux_behind_the_sites_dhcp_takes_only_itself_over_tftp(lan, tree, live, accel, tmp_path):
+    """iPXE NIC ROM told (by proxy offer) to boot lpxelinux; everything after it comes over HTTP."""
     site, server, tap = lan.add_host("site", SITE), lan.add_host("serve", SERVER), lan.add_tap()
     site_dhcp(lan, site, tmp_path)
     _, out = livepxe_serve(lan, server, tree, tmp_path, "--no-ipxe-script")
     run = Client("bios", tap, tmp_path).boot(lan, live.marker, accel)
     _passed(run, out, tmp_path / "site-dhcp.log")
     steps = _steps(out)
-    assert "iPXE/BIOS  dhcp boot pxelinux.0" in steps and "tftp initrd0.img" in steps, steps
-    assert "dhcp address" not in steps  # proxy: the site handed out the address
+    assert "iPXE/BIOS  dhcp boot livepxe-lpxelinux.0" in steps and "tftp livepxe-lpxelinux.0" in steps, steps
+    assert "http /pxelinux.cfg/default" in steps and "http /initrd0.img" in steps, steps
+    assert "tftp initrd0.img" not in steps and "dhcp address" not in steps, steps  # proxy: the site leased
 
 
 def test_ipxe_over_http_behind_the_sites_dhcp(lan, tree, live, accel, tmp_path):

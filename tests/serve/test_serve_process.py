@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from livepxe.convert import ConvertOptions, convert
+from livepxe.serve import httploader
 from tests.fixtures import netns
 from tests.serve.lan import SERVER, livepxe_serve
 
@@ -58,6 +59,15 @@ def test_sigterm_stops_dnsmasq_and_removes_the_work_folder(lan, tree, tmp_path):
     assert not work.exists()
     assert not _processes_naming(str(work / "dnsmasq.conf"))
     assert "livepxe serve: stopped" in out.read_text()
+
+
+@pytest.mark.parametrize("flag, bios", [(None, "livepxe-lpxelinux.0"), ("--tftp-only", "pxelinux.0")])
+def test_bios_clients_get_lpxelinux_unless_tftp_only(lan, tree, tmp_path, flag, bios):
+    if flag is None and httploader.find() is None:
+        pytest.skip("needs lpxelinux.0 (pxelinux) and pxelinux-options (syslinux-utils)")
+    server = lan.add_host("serve", SERVER)
+    _, out = livepxe_serve(lan, server, tree, tmp_path, *([flag] if flag else []))
+    assert f"clients boot BIOS {bios}," in out.read_text()
 
 
 def test_a_second_serve_on_the_same_host_is_refused_in_one_line(lan, tree, tmp_path):

@@ -1,0 +1,46 @@
+"""A pxelinux that takes only itself over TFTP: ``lpxelinux.0`` with the tree's HTTP URL as its path prefix.
+
+``lpxelinux.0`` speaks HTTP, and resolves every relative name — ``ldlinux.c32``,
+``pxelinux.cfg/...``, kernel, initrd — against DHCP option 210 (path prefix).
+A proxy offer cannot carry option 210, so the prefix is embedded in a copy
+of the loader with the distribution's ``pxelinux-options`` (syslinux-utils),
+as an option applied after DHCP's.  TFTP then moves 43 KB instead of the
+initrd: lock-step TFTP ran at 0.7–1.6 MB/s in the QEMU tests, HTTP at line rate.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+from ..errors import LivepxeError
+
+IMAGE = "livepxe-lpxelinux.0"
+#: Debian's pxelinux package; Fedora's syslinux-tftpboot / syslinux.
+LPXELINUX = (Path("/usr/lib/PXELINUX/lpxelinux.0"), Path("/tftpboot/lpxelinux.0"),
+             Path("/usr/share/syslinux/lpxelinux.0"))
+
+
+def find() -> Optional[tuple[Path, str]]:
+    """(lpxelinux.0, pxelinux-options) on this host, or None when either is missing."""
+    tool = shutil.which("pxelinux-options")
+    loader = next((p for p in LPXELINUX if p.is_file()), None)
+    return (loader, tool) if loader is not None and tool is not None else None
+
+
+def build(folder: Path, prefix_url: str) -> Path:
+    """Write ``folder/IMAGE``: lpxelinux.0 whose path prefix is ``prefix_url`` (ends in ``/``)."""
+    found = find()
+    if found is None:
+        raise LivepxeError("HTTP for BIOS clients needs lpxelinux.0 (pxelinux) and pxelinux-options "
+                           "(syslinux-utils); install them, or serve with --tftp-only")
+    loader, tool = found
+    image = folder / IMAGE
+    shutil.copyfile(loader, image)
+    proc = subprocess.run([tool, "--after", "path-prefix", prefix_url, str(image)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LivepxeError(f"pxelinux-options failed: {(proc.stderr or proc.stdout).strip()[-200:]}")
+    image.chmod(0o644)
+    return image

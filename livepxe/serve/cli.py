@@ -44,7 +44,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--interface", "-i", required=True, metavar="IF", help="the LAN interface to serve on")
     parser.add_argument("--address", metavar="A", help="the address to serve on, when IF has several "
                                                        "(with --print-config: A or A/PREFIX, IF need not exist here)")
-    parser.add_argument("--http-port", type=int, default=8080, metavar="P", help="HTTP port (default 8080)")
+    parser.add_argument("--http-port", type=int, default=80, metavar="P",
+                        help="HTTP port (default 80; on another port GRUB loads over TFTP)")
     parser.add_argument("--dhcp", metavar="START,END", help="isolated lab without a DHCP server: hand out "
                                                             "addresses in this range (never on a LAN that has one)")
     parser.add_argument("--uefi", choices=UEFI_CHOICES, default="auto",
@@ -147,7 +148,7 @@ def _loaders(served: plan.Plan, args: argparse.Namespace, tree_note: note.TreeNo
         served = dataclasses.replace(served, bios=httploader.IMAGE)
     if early:
         assert served.grub_config is not None
-        grubearly.build(mirror, served.ip, served.grub_config)
+        grubearly.build(mirror, served.ip, served.grub_config, served.http_port)
         served = dataclasses.replace(served, uefi=grubearly.IMAGE)
     return served, mirror
 

@@ -9,8 +9,11 @@ a patch that does), so it asks the site's server — or nobody — for
 proxy offer, so the shim → signed GRUB chain fails only at GRUB.
 
 This image is made by ``grub-mkimage`` with an early config that sets
-``root`` to ``(tftp,ADDRESS)`` and reads the tree's GRUB config: clients
-without Secure Boot boot behind a proxy.  It is unsigned, so Secure Boot
+``root`` to this server and reads the tree's GRUB config: clients without
+Secure Boot boot behind a proxy.  The root is ``(http,ADDRESS)`` when the
+HTTP server is on port 80, so GRUB fetches config, kernel and initrd over
+HTTP; on another port it is ``(tftp,ADDRESS)``, because how a GRUB 2.06
+device name carries a port differs between distributions' patches.  It is unsigned, so Secure Boot
 firmware refuses it; those clients need the signed chain and a DHCP server
 whose ``next-server`` is this host (``--dhcp``, or the site's).
 """
@@ -26,20 +29,23 @@ from ..errors import LivepxeError
 IMAGE = "livepxe-grubx64.efi"
 
 
-def early_config(server: str, grub_config: str) -> str:
-    return (f"set root=(tftp,{server})\n"
-            f"set prefix=(tftp,{server})/grub\n"
-            f"configfile (tftp,{server})/{grub_config}\n")
+def device(server: str, http_port: int) -> str:
+    return f"http,{server}" if http_port == 80 else f"tftp,{server}"
 
 
-def build(folder: Path, server: str, grub_config: str) -> Path:
+def early_config(server: str, grub_config: str, http_port: int) -> str:
+    root = device(server, http_port)
+    return f"set root=({root})\nset prefix=({root})/grub\nconfigfile ({root})/{grub_config}\n"
+
+
+def build(folder: Path, server: str, grub_config: str, http_port: int) -> Path:
     """Write ``folder/IMAGE``; LivepxeError naming the package when GRUB's EFI modules are missing."""
     modules, tool = efi.grub_module_dir(), efi.mkimage_command()
     if modules is None or tool is None:
         raise LivepxeError("--uefi early needs grub-mkimage and GRUB's x86_64-efi modules: "
                            "install grub-efi-amd64-bin (Debian) or grub2-efi-x64-modules (Fedora)")
     config = folder / "early.cfg"
-    config.write_text(early_config(server, grub_config))
+    config.write_text(early_config(server, grub_config, http_port))
     image = folder / IMAGE
     proc = subprocess.run([tool, "-O", "x86_64-efi", "-d", str(modules), "-p", "/grub", "-c", str(config),
                            "-o", str(image), *efi.GRUB_MODULES], capture_output=True, text=True)

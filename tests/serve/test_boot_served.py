@@ -113,7 +113,8 @@ def test_uefi_behind_the_sites_dhcp_with_the_early_config_grub(lan, tree, live, 
     run = Client("uefi", tap, tmp_path).boot(lan, live.marker, accel)
     _passed(run, out)
     steps = _steps(out)
-    assert "UEFI       tftp livepxe-grubx64.efi" in steps and "tftp grub/grub.cfg" in steps, steps
+    assert "UEFI       tftp livepxe-grubx64.efi" in steps and "http /grub/grub.cfg" in steps, steps
+    assert "http /initrd0.img" in steps and "tftp initrd0.img" not in steps, steps
 
 
 def test_uefi_secure_boot_through_serve_as_the_labs_dhcp_server(lan, tree, live, accel, tmp_path):

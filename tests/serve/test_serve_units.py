@@ -204,9 +204,10 @@ def test_print_config_is_accepted_by_dnsmasq_and_nginx_serves_the_tree(tree, tmp
     assert body == (tree / "boot.ipxe").read_bytes()
 
 
-def test_early_grub_config_names_the_server_and_the_trees_config():
-    text = grubearly.early_config("198.18.0.2", "grub/grub.cfg")
-    assert "set root=(tftp,198.18.0.2)" in text and "configfile (tftp,198.18.0.2)/grub/grub.cfg" in text
+@pytest.mark.parametrize("port, device", [(80, "http,198.18.0.2"), (8080, "tftp,198.18.0.2")])
+def test_early_grub_config_names_the_server_and_the_trees_config(port, device):
+    text = grubearly.early_config("198.18.0.2", "grub/grub.cfg", port)
+    assert f"set root=({device})" in text and f"configfile ({device})/grub/grub.cfg" in text
 
 
 def test_the_subcommand_is_registered():

@@ -206,15 +206,20 @@ STANDIN_UPSTREAM = textwrap.dedent("""\
     """)
 
 
-def test_pxe_run_builds_iso_and_tree_from_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def _standin_upstream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    """Run the wrapper from ``tmp_path`` (with out/ and tmp/) against ``script`` as upstream's livecd-creator."""
     upstream = tmp_path / "livecd-creator"
-    upstream.write_text(STANDIN_UPSTREAM)
+    upstream.write_text(script)
     for folder in ("out", "tmp"):
         (tmp_path / folder).mkdir()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LIVECD_CREATOR", str(upstream))
     monkeypatch.setattr(wrapper, "check_pykickstart", lambda: None)
+
+
+def test_pxe_run_builds_iso_and_tree_from_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    _standin_upstream(tmp_path, monkeypatch, STANDIN_UPSTREAM)
     with standin_imgcreate():
         with pytest.raises(SystemExit) as done:
             wrapper.main(["--pxe", "-c", "a.ks", "-f", "Live", "-o", "out", "--pxe-output", "out/pxe",
@@ -233,14 +238,8 @@ def test_pxe_run_builds_iso_and_tree_from_relative_paths(tmp_path: Path, monkeyp
 def test_sigterm_mid_build_unwinds_through_upstreams_cleanup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     """SIGTERM (systemd, a CI timeout) ends a --pxe build as Ctrl-C does: upstream's cleanup runs, exit 143."""
-    upstream = tmp_path / "livecd-creator"
-    upstream.write_text(STANDIN_UPSTREAM.replace(
+    _standin_upstream(tmp_path, monkeypatch, STANDIN_UPSTREAM.replace(
         "creator.install()", "import os, signal, time; os.kill(os.getpid(), signal.SIGTERM); time.sleep(10)"))
-    for folder in ("out", "tmp"):
-        (tmp_path / folder).mkdir()
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LIVECD_CREATOR", str(upstream))
-    monkeypatch.setattr(wrapper, "check_pykickstart", lambda: None)
     with standin_imgcreate():
         assert wrapper.main(["--pxe", "-c", "a.ks", "-f", "Live", "-o", "out", "--tmpdir", "tmp"]) == 143
     assert list((tmp_path / "tmp").iterdir()) == [] and list((tmp_path / "out").iterdir()) == []

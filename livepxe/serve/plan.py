@@ -45,7 +45,8 @@ class Plan:
 
     @property
     def http_base(self) -> str:
-        return f"http://{self.ip}:{self.http_port}/"
+        port = "" if self.http_port == 80 else f":{self.http_port}"
+        return f"http://{self.ip}{port}/"
 
     @property
     def ipxe_url(self) -> Optional[str]:

@@ -13,9 +13,9 @@ import os
 import stat
 import struct
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterator, Mapping
 
 import pycdlib
 from pycdlib.pycdlibexception import PyCdlibException
@@ -27,6 +27,8 @@ from .errors import LivepxeError
 #: menu names a kernel.
 KERNEL_DIRS = ("images/pxeboot", "isolinux", "syslinux")
 LIVE_IMAGES = ("LiveOS/squashfs.img", "LiveOS/rootfs.img")
+#: Folders whose file names tell media apart (installer markers, EFI loaders per architecture).
+MARKER_DIRS = ("", "images", "EFI/BOOT")
 #: Boot menus read for kernels, initrds and arguments, in this order; the configs they hand over to follow.
 CONFIGS = ("isolinux/isolinux.cfg", "syslinux/syslinux.cfg", "boot/x86_64/loader/isolinux.cfg",
            "boot/grub2/grub.cfg", "EFI/BOOT/grub.cfg", "boot/grub/grub.cfg")
@@ -66,6 +68,8 @@ class LiveIso:
     liveos_files: tuple[IsoFile, ...]  # everything in LiveOS/ (what a stripped ISO keeps)
     args_source: str | None  # the config file the boot arguments came from
     created: int = 0         # the volume's creation date (seconds since 1970, UTC); 0 when unset
+    #: Names in the root, images/ and EFI/BOOT/ (what tells media apart): lower-case path -> path as spelt.
+    markers: Mapping[str, str] = field(default_factory=dict)
 
 
 @contextmanager
@@ -108,6 +112,12 @@ class _IsoTree:
             except (PyCdlibException, IndexError):  # pycdlib <= 1.15 (newest on Python 3.9) raises IndexError
                 return {}
             return {self._name(r).lower(): r for r in children if not (r.is_dot() or r.is_dotdot())}
+
+    def names(self, directory: str) -> dict[str, str]:
+        """Paths in ``directory``: lower-case -> as the ISO spells them."""
+        prefix = f"{directory}/" if directory else ""
+        with malformed_as_error(self._path, f"listing /{directory}"):
+            return {f"{prefix}{low}": f"{prefix}{self._name(r)}" for low, r in self.list(directory).items()}
 
     def find(self, path: str) -> IsoFile | None:
         directory, _, name = path.rpartition("/")
@@ -221,7 +231,8 @@ def _inspect(path: Path, size: int, iso: pycdlib.PyCdlib, fd: int) -> LiveIso:
     images, args_source = _boot_images(path, tree, fd)
     label = iso.pvd.volume_identifier.decode("ascii", "replace").strip()
     liveos = tuple(f for name in sorted(tree.list("LiveOS")) if (f := tree.find(f"LiveOS/{name}")))
-    return LiveIso(path, size, label, images, live_image, liveos, args_source, _volume_created(iso))
+    markers = {k: v for folder in MARKER_DIRS for k, v in tree.names(folder).items()}
+    return LiveIso(path, size, label, images, live_image, liveos, args_source, _volume_created(iso), markers)
 
 
 def _volume_created(iso: pycdlib.PyCdlib) -> int:

@@ -26,15 +26,12 @@ import posixpath
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-
-import pycdlib
-from pycdlib.pycdlibexception import PyCdlibException
+from typing import Callable, Mapping
 
 from . import initrdprobe
 from .bootconf.text import kernel_words, printable
 from .errors import LivepxeError
-from .isoreader import LiveIso, malformed_as_error
+from .isoreader import LiveIso
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +78,7 @@ def check(iso: LiveIso, accept: bool, flag: str, note: Callable[[str], None]) ->
 
 def refusal(iso: LiveIso) -> Refusal | None:
     """The first reason ``iso`` cannot boot from a tree, or None."""
-    files = _marker_files(iso.path)
+    files = iso.markers
     return _installer(iso, files) or _coreos(iso) or _foreign_arch(iso, files) or _no_dmsquash_live(iso)
 
 
@@ -89,7 +86,7 @@ def _args(iso: LiveIso) -> list[str]:
     return [w for image in iso.boot_images for w in kernel_words(image.args or "")]
 
 
-def _installer(iso: LiveIso, files: dict[str, str]) -> Refusal | None:
+def _installer(iso: LiveIso, files: Mapping[str, str]) -> Refusal | None:
     words = [w for w in _args(iso) if w.startswith(INSTALLER_WORDS)]
     evidence = [printable(w, 60) for w in words[:1]] + [printable(files[f]) for f in INSTALLER_FILES if f in files]
     if not evidence:
@@ -131,7 +128,7 @@ def kernel_arch(head: bytes) -> str | None:
     return None
 
 
-def _foreign_arch(iso: LiveIso, files: dict[str, str]) -> Refusal | None:
+def _foreign_arch(iso: LiveIso, files: Mapping[str, str]) -> Refusal | None:
     """The kernel's own header decides; else its folder names (KIWI's ``boot/aarch64/loader``); else EFI loaders."""
     kernel = iso.boot_images[0].kernel
     with open(iso.path, "rb") as stream:
@@ -166,41 +163,3 @@ def _no_dmsquash_live(iso: LiveIso) -> Refusal | None:
                            "rebuild the image with dmsquash-live in its initramfs (KIWI: flags=\"dmsquash\"; "
                            "livecd-creator --pxe builds one) or convert a Fedora or EL live ISO")
     return None
-
-
-def _marker_files(path: Path) -> dict[str, str]:
-    """The files that tell media apart (in the root, images/ and EFI/BOOT/): lower-case path -> path as the ISO
-    spells it."""
-    iso = pycdlib.PyCdlib()
-    with open(path, "rb") as stream, malformed_as_error(path, "listing its folders"):
-        iso.open_fp(stream)
-        try:
-            found = {}
-            for folder in ("", "images", "EFI/BOOT"):
-                for name in _names(iso, folder):
-                    shown = f"{folder}/{name}".lstrip("/")
-                    found[shown.lower()] = shown
-            return found
-        finally:
-            iso.close()
-
-
-def _names(iso: pycdlib.PyCdlib, folder: str) -> list[str]:
-    """Names in ``folder`` from whichever name tree the ISO has (Rock Ridge, Joliet, else plain ISO 9660)."""
-    rock, joliet = iso.has_rock_ridge(), iso.has_joliet()
-    facet = "rr_path" if rock else "joliet_path" if joliet else "iso_path"
-    try:
-        children = list(iso.list_children(**{facet: "/" + (folder if rock or joliet else folder.upper())}))
-    except (PyCdlibException, IndexError):  # no such folder (pycdlib <= 1.15 raises IndexError)
-        return []
-    names = []
-    for record in children:
-        if record.is_dot() or record.is_dotdot():
-            continue
-        if rock:
-            names.append(record.rock_ridge.name().decode("utf-8", "replace"))
-        elif joliet:
-            names.append(record.file_identifier().decode("utf-16_be", "replace"))
-        else:
-            names.append(record.file_identifier().decode("ascii", "replace").split(";")[0].rstrip("."))
-    return names

@@ -46,6 +46,9 @@ def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     boot.add_argument("--http-url", metavar="URL",
                       help="the client downloads the ISO from URL/NAME.iso (or URL itself if it ends in .iso) "
                            "with dracut's livenet instead of carrying it in the initrd")
+    boot.add_argument("--http-boot", metavar="URL",
+                      help="you serve the TFTP root over HTTP at URL (e.g. http://192.0.2.1/tftpboot/): BIOS boots "
+                           "lpxelinux.0 and the pxelinux, GRUB and iPXE configs fetch kernel and initrd from URL")
     parser.add_argument("--print-dhcp", action="store_true", help="print dnsmasq and ISC dhcpd snippets for the tree")
     parser.add_argument("--force", action="store_true",
                         help="replace a tree, or the files of the same image, that livepxe wrote (nothing else)")
@@ -64,7 +67,7 @@ def options_from(args: argparse.Namespace) -> ConvertOptions:
                           bootfile=args.bootfile, initrd_mode=args.initrd_mode, append=args.append,
                           cmdline=args.cmdline, compress=args.compress, payload=args.payload,
                           force=args.force, progress=not args.quiet, checksums=args.checksums, http_url=args.http_url,
-                          accept_media=args.accept_media)
+                          http_boot=args.http_boot, accept_media=args.accept_media)
 
 
 def _size(nbytes: int) -> str:

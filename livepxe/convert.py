@@ -10,11 +10,24 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, httproot, initrdprobe, loaders, manifest, mediakind, netboot, newc, payload, ram, sizing
+from . import (
+    __version__,
+    httpboot,
+    httproot,
+    initrdprobe,
+    loaders,
+    manifest,
+    mediakind,
+    netboot,
+    newc,
+    payload,
+    ram,
+    sizing,
+)
 from .bootconf import carried_cmdline, printable, pxelinux
 from .bootconf.entry import BootEntry
 from .cmdline import pxe_cmdline, safe_iso_name
@@ -102,11 +115,15 @@ def _read_source(options: ConvertOptions, note: Callable[[str], None]) -> _Sourc
     return _Source(iso, iso_name, url, carry_iso, kernels, separate)
 
 
-def _host_pxelinux(layout: Layout, note: Callable[[str], None]) -> dict[str, Path]:
-    """pxelinux.0 and ldlinux.c32 for a self-contained tree; an integrated root has its own."""
+def _host_pxelinux(layout: Layout, note: Callable[[str], None], http: httpboot.HttpBoot | None) -> dict[str, Path]:
+    """pxelinux.0 (lpxelinux.0 for --http-boot) and ldlinux.c32 for a self-contained tree; an integrated root
+    has its own."""
     if layout.integrated:
+        if http is not None:
+            note(f"{layout.pxelinux_config} names kernel and initrd by http:// URL: BIOS clients of this TFTP root "
+                 f"must boot {httpboot.BIOS_HTTP_LOADER} (pxelinux.0 has no HTTP client)")
         return {}
-    found, missing = loaders.find_files()
+    found, missing = loaders.find_files(loaders.LPXELINUX_FILES if http else loaders.PXELINUX_FILES)
     if missing:
         note(f"{', '.join(missing)} not found in {', '.join(map(str, loaders.search_dirs()))}; "
              "install syslinux (Fedora) or pxelinux + syslinux-common (Debian), or set LIVEPXE_SYSLINUX_DIR")
@@ -133,7 +150,8 @@ def convert(options: ConvertOptions) -> ConvertResult:
     layout = options.validate()
     writer = TreeWriter(layout, options.force, options.iso_path)  # refuses an existing or unwritable destination
     source = _read_source(options, note)
-    boot_files = _host_pxelinux(layout, note)
+    http = options.http_boot_base()
+    boot_files = _host_pxelinux(layout, note, http)
     writer.check_targets(_planned_paths(layout, source, boot_files))
 
     with writer:
@@ -158,18 +176,28 @@ def convert(options: ConvertOptions) -> ConvertResult:
         comment = (f"Written by livepxe {__version__} from {printable(source.iso.path.name, 120)} "
                    f"(volume {printable(source.iso.label)}); "
                    + (f"the client downloads {source.url}" if source.url else f"initramfs carries /{source.iso_name}"))
+        tftp_entries = entries
+        if http is not None:
+            comment += f"; kernel and initrd over HTTP from {http.base}"
+            entries = [_over_http(e, http) for e in entries]
+            if not http.grub_over_http:
+                note(f"{options.FLAGS['http_boot']} {http.base}: port {http.port}, so UEFI's GRUB config keeps "
+                     "kernel and initrd on TFTP (GRUB 2.06 names no port on its http device); serve on port 80 "
+                     "for HTTP under UEFI too")
         config_text = pxelinux.render(entries, comment)
         digests[layout.pxelinux_config] = write_file(writer.path(layout.pxelinux_config), [config_text.encode()])
-        extra = netboot.write_netboot(writer, layout, entries, comment,
-                                      "pxelinux.0" if "pxelinux.0" in boot_files else None, note,
-                                      options.served_root)
+        bios_loader = next((n for n in (httpboot.BIOS_HTTP_LOADER, "pxelinux.0") if n in boot_files), None)
+        grub_entries = entries if http is None or http.grub_over_http else tftp_entries
+        extra = netboot.write_netboot(writer, layout, entries, comment, bios_loader, note,
+                                      options.served_root, grub_entries)
         digests.update(extra.digests)
         tree_note = TreeNote(
             livepxe=__version__, iso=source.iso.path.name, volume=source.iso.label, iso_name=source.iso_name,
             image_dir=layout.image_dir, integrated=layout.integrated,
             mode="http" if source.url else f"bundled-{options.initrd_mode.value}",
             payload=options.payload.value, compress=options.compress.value, checksums=options.checksums,
-            iso_url=source.url, initrd_bytes=initrd_bytes, client_ram_mib=ClientRam(**ram_by_mode),
+            iso_url=source.url, http_boot=http.base if http else None,
+            initrd_bytes=initrd_bytes, client_ram_mib=ClientRam(**ram_by_mode),
             boot_files=extra.boot_files, configs={"pxelinux": layout.pxelinux_config, **extra.configs},
             uefi_loaders=extra.uefi_loaders, uefi_signed=extra.uefi_signed,
             carried_archives=_archive_offsets(plan, archive), warnings=warnings)
@@ -238,6 +266,11 @@ def _archive_offsets(plan: list[tuple[str, list[Segment]]], archive: list[Segmen
         if archive and segments[-len(archive):] == archive:
             offsets[relpath] = total_length(segments[:-len(archive)])
     return offsets
+
+
+def _over_http(entry: BootEntry, http: httpboot.HttpBoot) -> BootEntry:
+    """``entry`` naming its kernel and initrds by URL under the --http-boot base (paths are from the TFTP root)."""
+    return replace(entry, kernel=http.url(entry.kernel), initrds=tuple(http.url(p) for p in entry.initrds))
 
 
 def _range(iso: LiveIso, item: IsoFile) -> FileRange:

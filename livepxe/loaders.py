@@ -11,13 +11,15 @@ from pathlib import Path
 
 SYSLINUX_DIRS = (
     "/usr/share/syslinux",              # Fedora, EL
-    "/usr/lib/PXELINUX",                # Debian, Ubuntu: pxelinux.0
+    "/usr/lib/PXELINUX",                # Debian, Ubuntu: pxelinux.0, lpxelinux.0
     "/usr/lib/syslinux/modules/bios",   # Debian, Ubuntu: *.c32
     "/usr/lib/syslinux",
 )
 
 #: What a config with plain LABEL/KERNEL/APPEND lines needs: nothing beyond ldlinux.
 PXELINUX_FILES = ("pxelinux.0", "ldlinux.c32")
+#: The same for ``--http-boot``: lpxelinux.0 fetches ``http://`` paths itself (Debian: /usr/lib/PXELINUX).
+LPXELINUX_FILES = ("lpxelinux.0", "ldlinux.c32")
 
 
 def search_dirs() -> list[Path]:

@@ -31,11 +31,14 @@ class NetbootFiles:
 
 def write_netboot(writer: TreeWriter, layout: Layout, entries: Sequence[BootEntry], comment: str,
                   bios_boot_file: str | None, warn: Callable[[str], None],
-                  served_root: Path | None = None) -> NetbootFiles:
+                  served_root: Path | None = None,
+                  grub_entries: Sequence[BootEntry] | None = None) -> NetbootFiles:
     """Stage the GRUB config, UEFI loaders, boot.ipxe and DHCP snippets.
 
     ``served_root`` is the folder TFTP will serve, when it is not where the
-    tree is written (livecd-creator moves its tree after the build).
+    tree is written (livecd-creator moves its tree after the build);
+    ``grub_entries`` are GRUB's, when they differ from ``entries`` (an
+    ``--http-boot`` port GRUB cannot name keeps GRUB on TFTP).
     """
     out = NetbootFiles()
 
@@ -59,7 +62,7 @@ def write_netboot(writer: TreeWriter, layout: Layout, entries: Sequence[BootEntr
             out.uefi_signed = loaders.signed
 
     out.configs["grub"] = layout.grub_config(loaders.config if loaders else None)
-    put(out.configs["grub"], grubnet.render(entries, comment))
+    put(out.configs["grub"], grubnet.render(entries if grub_entries is None else grub_entries, comment))
     out.configs["ipxe"] = layout.file(IPXE_SCRIPT)
     put(out.configs["ipxe"], ipxe.render(entries, comment, layout.image_dir))
 

@@ -61,6 +61,8 @@ class TreeNote:
     #: Each file carrying the ISO's cpio archive (path from the TFTP root) -> where the archive starts in it.
     carried_archives: Dict[str, int] = field(default_factory=dict)
     warnings: List[str] = field(default_factory=list)
+    #: ``--http-boot``: the base URL the TFTP root is served at; configs name kernel and initrd under it.
+    http_boot: Optional[str] = None
     schema: int = SCHEMA
 
     def to_json(self) -> str:
@@ -79,7 +81,7 @@ class TreeNote:
             raise LivepxeError(f"{where} has schema {schema!r}, this livepxe reads {SCHEMA}; "
                                "use the livepxe that wrote the tree, or convert the ISO again")
         names = {f.name for f in fields(cls)}
-        missing = sorted(names - set(data) - {"warnings", "schema", "carried_archives"})
+        missing = sorted(names - set(data) - {"warnings", "schema", "carried_archives", "http_boot"})
         if missing:
             raise LivepxeError(f"{where} lacks {', '.join(missing)}; convert the ISO again")
         try:

@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import ClassVar, Optional, TypeVar
 
-from . import httproot, payload
+from . import httpboot, httproot, payload
 from .errors import LivepxeError
 from .layout import Layout
 
@@ -67,6 +67,7 @@ class ConvertOptions:
     progress: bool = True
     checksums: bool = True                     # write SHA256SUMS (one SHA-256 pass, on the second core)
     http_url: Optional[str] = None             # the client downloads the ISO from here (dracut livenet)
+    http_boot: Optional[str] = None            # the TFTP root served over HTTP: configs name kernel+initrd by URL
     served_root: Optional[Path] = None         # where TFTP serves the tree from, when it is moved after writing
     accept_media: bool = False                 # convert media `mediakind` refuses (installer, CoreOS, ...) anyway
 
@@ -74,7 +75,7 @@ class ConvertOptions:
     FLAGS: ClassVar[dict[str, str]] = {
         "output": "-o/--output", "tftproot": "--tftproot", "imagedir": "--imagedir", "bootfile": "--bootfile",
         "initrd_mode": "--initrd-mode", "compress": "--compress", "payload": "--payload",
-        "http_url": "--http-url", "accept_media": "--accept-media",
+        "http_url": "--http-url", "http_boot": "--http-boot", "accept_media": "--accept-media",
     }
 
     def __post_init__(self) -> None:
@@ -119,7 +120,15 @@ class ConvertOptions:
             if self.compress is not Compression.NONE:
                 raise LivepxeError(f"{self.FLAGS['compress']} has nothing to compress with {self.FLAGS['http_url']}: "
                                    "the initrd carries no ISO; drop one of them")
+        if self.http_boot is not None:
+            # Allowed with --compress (the loaders fetch the compressed initrd as any other file) and with
+            # --http-url (kernel and the small dracut initrd by HTTP too): neither changes a path or a URL.
+            httpboot.parse(self.http_boot, self.FLAGS["http_boot"])
         return layout
+
+    def http_boot_base(self) -> Optional[httpboot.HttpBoot]:
+        """The checked ``--http-boot`` base, or None."""
+        return httpboot.parse(self.http_boot, self.FLAGS["http_boot"]) if self.http_boot is not None else None
 
     def replace(self: _Options, **changes: object) -> _Options:
         """A copy with ``changes`` (the subclass's own fields kept)."""

@@ -19,11 +19,11 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from . import cpioscan, initrdprobe, note, payload
+from . import cpioscan, httpboot, initrdprobe, note, payload
 from .bootconf import FORMATS, tree_entries
 from .bootconf import kind_of as config_kind
 from .bootconf.entry import BootEntry as ConfigEntry  # tree_entries: paths from the TFTP root
@@ -89,6 +89,26 @@ class _Tree:
     def __init__(self, root: Path, tree_note: TreeNote | None, report: Report) -> None:
         self.root, self.note, self.report = root, tree_note, report
         self._carried: dict[tuple[str, str], tuple[int, bool] | str | None] = {}
+        base = tree_note.http_boot if tree_note else None
+        self.http = httpboot.HttpBoot(base) if base else None
+
+    def local(self, entry: ConfigEntry) -> ConfigEntry:
+        """``entry`` with URLs under the note's ``--http-boot`` base as paths from the TFTP root.
+
+        A URL outside the base, or any URL in a tree whose note records no base, is a problem
+        (and stays a URL, which the other checks skip); a tree without a note keeps its URLs unchecked.
+        """
+        def path(p: str) -> str:
+            if "://" not in p or self.note is None:
+                return p
+            mapped = self.http.relpath(p) if self.http else None
+            if mapped is None:
+                why = (f"outside the --http-boot base {self.http.base}" if self.http
+                       else f"but {NOTE} records no --http-boot base")
+                self.report.problems.append(f"{entry.config}: names {p}, {why}")
+                return p
+            return mapped
+        return replace(entry, kernel=path(entry.kernel), initrds=tuple(path(p) for p in entry.initrds))
 
     def carried_iso(self, initrd: str, name: str) -> tuple[int, bool] | str | None:
         """(size, is ISO 9660) of member ``name`` in ``initrd``; a problem text; or None when absent."""
@@ -124,6 +144,7 @@ class _Tree:
 
 
 def check_entry(tree: _Tree, entry: ConfigEntry) -> None:
+    entry = tree.local(entry)
     root, report, where = tree.root, tree.report, entry.config
     for path in [p for p in [entry.kernel, *entry.initrds] if "://" not in p]:
         resolved = inside_root(root, path)
@@ -237,6 +258,9 @@ def check_boot_files(root: Path, tree_note: TreeNote, report: Report) -> None:
         resolved = inside_root(root, path)
         if resolved is None or not resolved.is_file():
             report.problems.append(f"{NOTE}: the {kind} boot file {path} is not under the TFTP root {root}")
+        elif kind == "bios" and tree_note.http_boot and posixpath.basename(path) == "pxelinux.0":
+            report.problems.append(f"{NOTE}: BIOS clients boot {path}, which cannot fetch the configs' http:// "
+                                   f"URLs; the tree needs {httpboot.BIOS_HTTP_LOADER}")
         else:
             report.checked.append(f"{kind} clients boot {path}")
 

@@ -50,13 +50,17 @@ def tree_path(kind: str, path: str, config: str) -> str:
     """Where ``path``, as the ``kind`` config at ``config`` names it, is under the TFTP root (URLs as they are).
 
     GRUB names files on ``$root`` (the TFTP server), so ``(dev)`` and
-    ``$root`` prefixes go; iPXE resolves a relative URI against the script's
+    ``$root`` prefixes go, and a file on GRUB's ``(http,HOST)`` device is
+    its URL (``grub.url_of``); iPXE resolves a relative URI against the script's
     own; pxelinux against its boot file's folder, the TFTP root in a tree.
     A path that climbs out of the root keeps its leading ``..``.
     """
     if "://" in path:
         return path
     if kind == "grub":
+        url = grub.url_of(path)
+        if url is not None:
+            return url
         path = _GRUB_DEVICE.sub("", path)
     elif kind == "pxelinux" and path.startswith("::"):
         path = path[2:]

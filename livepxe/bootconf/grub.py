@@ -7,6 +7,15 @@ path with a leading ``/`` and no device names a file from the TFTP root.
 The config therefore names every file absolutely from the TFTP root, in
 both deliveries, and works wherever in the tree the config itself sits.
 
+Files fetched over HTTP (``convert --http-boot``) are named on GRUB's
+``http`` device: ``http://HOST/PATH`` is written ``(http,HOST)/PATH``
+(GRUB 2.06's ``http`` module, built into Debian's signed netboot image and
+into the unsigned image livepxe makes).  Only port 80: upstream GRUB 2.06
+has no way to name a port on a device, and the distributions' patches that
+add one (``(http,HOST:PORT)`` in Debian 12 and Fedora) are not upstream's
+2.06, so `http_path` refuses any other port and the engine keeps such a
+tree's GRUB on TFTP.
+
 Quoting: GRUB's script language has shell-like words.  Titles, paths and
 kernel arguments are single-quoted unless plainly safe, so no ``;``,
 newline, ``$`` or ``}`` from an ISO can become syntax.  GRUB then builds
@@ -50,6 +59,31 @@ def tftp_path(path: str) -> str:
     return "/" + path.lstrip("/")
 
 
+#: ``http://HOST[:80]/PATH``, the URLs `http_path` can name on GRUB's http device.
+_HTTP_URL = re.compile(r"^http://([A-Za-z0-9.-]+)(?::80)?(/[!-~]*)$")
+#: ``(http,HOST)/PATH`` as a config names it: what `url_of` turns back into a URL.
+_HTTP_DEVICE = re.compile(r"^\(http,([A-Za-z0-9.-]+)\)(/.*)$")
+
+
+def http_path(url: str) -> str:
+    """``http://HOST/PATH`` as GRUB names it, ``(http,HOST)/PATH``; ValueError for a URL GRUB 2.06 cannot fetch."""
+    match = _HTTP_URL.match(url)
+    if match is None:
+        raise ValueError(f"GRUB cannot fetch {url!r}: only http://HOST/PATH on port 80 (GRUB 2.06 names no port)")
+    return f"(http,{match.group(1)}){match.group(2)}"
+
+
+def url_of(path: str) -> str | None:
+    """The URL a ``(http,HOST)/PATH`` path fetches (None for any other path): the inverse of `http_path`."""
+    match = _HTTP_DEVICE.match(path)
+    return f"http://{match.group(1)}{match.group(2)}" if match else None
+
+
+def file_path(path: str) -> str:
+    """How the config names a file: on the HTTP device for a URL, else absolute from the TFTP root."""
+    return http_path(path) if "://" in path else tftp_path(path)
+
+
 def carries(word: str) -> bool:
     """Does GRUB hand the kernel ``word`` as it is (or as the kernel reads it, for ``k="v w"``)?"""
     if not plain_kernel_word(word) or "'" in word or "\\" in word:
@@ -85,8 +119,8 @@ def render(entries: Sequence[BootEntry], comment: str) -> str:
         for word in kernel_words(entry.cmdline):
             if not carries(word):
                 raise ValueError(f"GRUB cannot carry the kernel word {word!r}")
-        kernel = tftp_path(entry.kernel)
-        initrds = [tftp_path(p) for p in entry.initrds]
+        kernel = file_path(entry.kernel)
+        initrds = [file_path(p) for p in entry.initrds]
         for path in (kernel, *initrds):
             if one_line(path) != path:
                 raise ValueError(f"GRUB config cannot name the file {path!r}")

@@ -1,7 +1,8 @@
 """iPXE scripts: render ours (``boot.ipxe``), parse any, add kernel arguments.
 
 The script sits beside the kernel and initrds and names them by relative
-URIs; iPXE resolves those against the script's own URI, so one script works
+URIs (absolute ``http://`` URLs with ``convert --http-boot``); iPXE
+resolves relative URIs against the script's own URI, so one script works
 whether it was fetched by HTTP (fast: iPXE's TFTP blocks top out at 1432
 bytes) or by TFTP.  Each initrd is also named on the kernel command line
 (``initrd=NAME``) so a UEFI kernel's EFI stub finds it in iPXE's virtual
@@ -36,6 +37,8 @@ _LABEL = re.compile(r"^[A-Za-z0-9_.+-]+$")
 def relative_uri(path: str, script_dir: str) -> str:
     """``path`` (as a config names it, maybe ``/``-rooted) relative to the script's folder."""
     if "://" in path:
+        if not _PLAIN_URI.match(path):
+            raise ValueError(f"{path!r} is not a plain URI iPXE can name")
         return path
     relative = posixpath.relpath("/" + path.lstrip("/"), "/" + script_dir.strip("/"))
     if not _PLAIN_URI.match(relative):

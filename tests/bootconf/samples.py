@@ -18,8 +18,14 @@ TRICKY = [BootEntry("livepxe0", "It's \"quoted\" & (odd) Fedora-Live — 41", "v
                     ("initrd0.img", "iso0.img", "extra.img"), TRICKY_CMDLINE),
           BootEntry("second.entry", "second", "sub/vmlinuz1", ("sub/initrd1.img",), "quiet", default=True),
           BootEntry("third_one", "third", "vmlinuz2", (), "")]
+#: ``convert --http-boot http://192.0.2.5/tftpboot/`` of an integrated tree: kernel and initrds by URL.
+HTTP_BASE = "http://192.0.2.5/tftpboot/"
+HTTP = [BootEntry(f"livepxe{i}", f"Fedora-Live 41 ({i})", f"{HTTP_BASE}live/devel/minimal/vmlinuz{i}",
+                  (f"{HTTP_BASE}live/devel/minimal/initrd{i}.img", f"{HTTP_BASE}live/devel/minimal/iso0.img"),
+                  "root=live:/x.iso ro rd.live.image") for i in (0, 1)]
 #: (entries, folder of the iPXE script under the TFTP root)
-ENTRY_CASES = {"self": (SELF, ""), "integrated": (INTEGRATED, "live/devel/minimal"), "tricky": (TRICKY, "")}
+ENTRY_CASES = {"self": (SELF, ""), "integrated": (INTEGRATED, "live/devel/minimal"), "tricky": (TRICKY, ""),
+               "http": (HTTP, "live/devel/minimal")}
 
 FILES = {"self": BootFiles("pxelinux.0", "bootx64.efi", "boot.ipxe", "/srv/tftp/live"),
          "bios-only": BootFiles("pxelinux.0", None, "live/devel/minimal/boot.ipxe", "/var/lib/tftpboot"),

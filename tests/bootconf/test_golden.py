@@ -15,7 +15,7 @@ import pytest
 
 from livepxe.bootconf import dhcpd, dnsmasq, grub, ipxe, pxelinux
 
-from .samples import FILES, INTEGRATED, SELF, TRICKY
+from .samples import FILES, HTTP, INTEGRATED, SELF, TRICKY
 
 GOLDEN = Path(__file__).parent / "golden"
 COMMENT = "Written by livepxe 0.0 from Fedora-Live.iso (volume Fedora-Live); initramfs carries /Fedora-Live.iso"
@@ -35,6 +35,9 @@ CASES: dict[str, Callable[[], str]] = {
     "integrated.ipxe": lambda: ipxe.render(INTEGRATED, COMMENT, "live/devel/minimal"),
     "integrated.dnsmasq": lambda: dnsmasq.render(FILES["bios-only"], COMMENT),
     "integrated.dhcpd": lambda: dhcpd.render(FILES["bios-only"], COMMENT),
+    "http.pxelinux": lambda: pxelinux.render(HTTP, COMMENT),
+    "http.grub": lambda: grub.render(HTTP, COMMENT),
+    "http.ipxe": lambda: ipxe.render(HTTP, COMMENT, "live/devel/minimal"),
     "tricky.grub": lambda: grub.render(TRICKY, COMMENT),
     "tricky.ipxe": lambda: ipxe.render(TRICKY, COMMENT),
     "hostile.pxelinux": lambda: pxelinux.render(HOSTILE_ENTRY, HOSTILE_COMMENT),

@@ -2,7 +2,12 @@
 
 QEMU's user network has a DHCP and TFTP server built in and reaches the
 host's loopback as 10.0.2.2, so a loopback HTTP server (`serve_http`)
-serves iPXE and dracut's livenet.
+serves iPXE and dracut's livenet.  A tree converted with ``--http-boot
+URL`` has its TFTP root served at that URL's path (`serve_base`): on
+10.0.2.2 at the URL's port, or on another free address of the guest's
+network (10.0.2.4-14, 31-254) through a ``guestfwd`` rule to a loopback
+port, so port 80 needs no privileged port on the host.  A URL elsewhere
+cannot be stood in for; such a tree is boot-tested by its own server.
 
 BIOS and iPXE boot SeaBIOS with the NIC's iPXE ROM.  UEFI boots OVMF with
 no option ROM on a virtio NIC, so OVMF's own network stack does PXE: shim
@@ -18,15 +23,21 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import ipaddress
+import os
 import threading
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlsplit
 
 from . import host
 from .machine import DEFAULT_MAC, BootResult, Machine, Watch, boot
 from .tree import Route
 
 GUEST_HOST = "10.0.2.2"
+GUEST_NET = ipaddress.ip_network("10.0.2.0/24")
+#: Addresses of the guest's network QEMU itself uses: network, host, DNS, the DHCP pool, broadcast.
+_TAKEN = {0, 2, 3, 255, *range(15, 31)}
 
 
 def machine(mode: str, tftp_root: Path, bootfile: str, memory_mib: int, mac: str = DEFAULT_MAC,
@@ -41,30 +52,76 @@ def machine(mode: str, tftp_root: Path, bootfile: str, memory_mib: int, mac: str
 
 
 def boot_route(route: Route, tftp_root: Path, memory_mib: int, watch: Watch, accel: host.Accel, timeout: float,
-               console_log: Path, mac: str = DEFAULT_MAC, firmware: Path | None = None) -> BootResult:
-    """Boot ``route`` from ``tftp_root`` (served over HTTP as well for ipxe)."""
+               console_log: Path, mac: str = DEFAULT_MAC, firmware: Path | None = None,
+               http_base: str | None = None) -> BootResult:
+    """Boot ``route`` from ``tftp_root`` (served over HTTP as well for ipxe, and at ``http_base`` if given)."""
     assert route.bootfile is not None
-    if route.mode == "ipxe":
-        with serve_http(tftp_root) as port:
-            url = f"http://{GUEST_HOST}:{port}/{route.bootfile}"
-            return boot(machine(route.mode, tftp_root, url, memory_mib, mac, firmware), watch, accel=accel,
-                        timeout=timeout, console_log=console_log)
-    return boot(machine(route.mode, tftp_root, route.bootfile, memory_mib, mac, firmware), watch, accel=accel,
-                timeout=timeout, console_log=console_log)
+    with contextlib.ExitStack() as stack:
+        forwards = stack.enter_context(serve_base(http_base, tftp_root)) if http_base else []
+        bootfile = route.bootfile
+        if route.mode == "ipxe":
+            port = stack.enter_context(serve_http(tftp_root))
+            bootfile = f"http://{GUEST_HOST}:{port}/{route.bootfile}"
+        m = machine(route.mode, tftp_root, bootfile, memory_mib, mac, firmware)
+        m.guestfwd = forwards
+        return boot(m, watch, accel=accel, timeout=timeout, console_log=console_log)
+
+
+def unreachable(base: str) -> str:
+    """Why QEMU's user network cannot stand in for the server at ``base`` ("" when it can)."""
+    parts = urlsplit(base)
+    if parts.hostname == GUEST_HOST:
+        return ""
+    try:
+        address = ipaddress.ip_address(parts.hostname or "")
+    except ValueError:
+        address = None
+    if address is None or address not in GUEST_NET or int(address) - int(GUEST_NET[0]) in _TAKEN:
+        return (f"its --http-boot URL {base} names a server QEMU's user network cannot stand in for; "
+                f"boot-test a tree converted with http://{GUEST_HOST}:PORT/ or http://10.0.2.100/")
+    return ""
+
+
+@contextlib.contextmanager
+def serve_base(base: str, directory: Path) -> Iterator[list[str]]:
+    """Serve ``directory`` where the guest finds ``base``; yields the ``guestfwd`` rules that takes."""
+    reason = unreachable(base)
+    if reason:
+        raise ValueError(reason)
+    parts = urlsplit(base)
+    port = parts.port or 80
+    if parts.hostname == GUEST_HOST:
+        with serve_http(directory, port, parts.path):
+            yield []
+    else:
+        with serve_http(directory, 0, parts.path) as local:
+            yield [f"tcp:{parts.hostname}:{port}-tcp:127.0.0.1:{local}"]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the folder at the URL path ``prefix``; anything outside it is not found."""
+
+    def __init__(self, *args, prefix: str = "/", **kwargs) -> None:
+        self.prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
+        super().__init__(*args, **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        path = urlsplit(path).path
+        if not path.startswith(self.prefix):
+            return os.path.join(self.directory, ".livepxe-outside-the-served-prefix")
+        return super().translate_path("/" + path[len(self.prefix):])
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         pass
 
 
 @contextlib.contextmanager
-def serve_http(directory: Path, port: int = 0) -> Iterator[int]:
-    """Serve ``directory`` on 127.0.0.1 (the guest's 10.0.2.2) for the duration; yields the port.
+def serve_http(directory: Path, port: int = 0, prefix: str = "/") -> Iterator[int]:
+    """Serve ``directory`` on 127.0.0.1 (the guest's 10.0.2.2) at URL path ``prefix``; yields the port.
 
     The folder is looked up per request, so it may be created after the server starts.
     """
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+    handler = functools.partial(_QuietHandler, directory=str(directory), prefix=prefix)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, name="livepxe-http", daemon=True)
     thread.start()

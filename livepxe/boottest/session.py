@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .. import ram
+from .. import httpboot, ram
 from ..errors import LivepxeError
 from . import host, modes, overlay
 from .machine import BootResult, Watch, default_timeout
@@ -31,10 +31,13 @@ def boot_tree(folder: Path, options: BootOptions, default_modes: Sequence[str],
         raise LivepxeError("--config and --bootfile name the files of one boot path: choose it with --mode")
     tree = locate(folder, options.config)
     ready: list[Route] = []
+    http_base = tree.note.http_boot if tree.note else None
     for mode in (m for m in MODES if m in wanted):
         route = tree.route(mode, options.config, options.bootfile)
         if route.missing:
             say(f"boot {mode}: skipped, {route.missing}")
+        elif http_base and modes.unreachable(http_base):
+            say(f"boot {mode}: skipped, {modes.unreachable(http_base)}")
         else:
             ready.append(route)
     if not ready:
@@ -62,9 +65,13 @@ def _boot_one(tree: BootTree, route: Route, served: Path, accel: host.Accel, opt
         how = f"{route.bootfile} over HTTP"
     else:
         how = f"{route.bootfile}, reading {'its own choice of config' if options.as_is else route.config}"
+    http_base = tree.note.http_boot if tree.note else None
+    if http_base and (route.mode != "uefi" or httpboot.parse(http_base).grub_over_http):
+        how += f"; kernel and initrd over HTTP from {http_base}"
     say(f"boot {route.mode}: {tree.root} via {how}; {memory} MiB, {accel.why}, limit {timeout:.0f} s")
     watch = Watch.marker(options.marker) if options.marker else Watch()
-    result = modes.boot_route(route, served, memory, watch, accel, timeout, log, options.mac, options.firmware)
+    result = modes.boot_route(route, served, memory, watch, accel, timeout, log, options.mac, options.firmware,
+                              http_base)
     for line in result_lines(route.mode, result, options.lines):
         say(line)
     if options.console_log is not None:

@@ -9,6 +9,7 @@ when the live root's marker reaches the serial console.  The fixture's
 from __future__ import annotations
 
 import shutil
+import socket
 
 import pytest
 
@@ -86,3 +87,52 @@ def test_http_live_root_downloads_the_iso_and_boots_via_pxelinux(fixture_iso, tm
     console = run.console_log.read_text(errors="replace")
     assert f"root=live:http://{modes.GUEST_HOST}:{port}/{result.iso_name}" in console
 
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_http_boot_tree_boots_bios_by_lpxelinux_with_kernel_and_initrd_over_http(fixture_iso, tmp_path, capsys):
+    """``convert --http-boot http://10.0.2.2:PORT/tftpboot/``: lpxelinux.0 over TFTP, kernel + initrd over HTTP.
+
+    The harness serves the tree at the URL's port and path; the config names only http:// URLs, so
+    pxelinux cannot have read them from TFTP.
+    """
+    base = f"http://{modes.GUEST_HOST}:{_free_port()}/tftpboot/"
+    result = convert(ConvertOptions(iso=fixture_iso.iso, output=tmp_path / "tree", progress=False, http_boot=base))
+    if result.note.boot_files.bios != "lpxelinux.0":
+        pytest.skip("no lpxelinux.0 on this host: apt-get install pxelinux syslinux-common")
+    assert f"KERNEL {base}vmlinuz0" in (result.root / "pxelinux.cfg/default").read_text()
+    log = tmp_path / "bios.log"
+    status = main(["boot-test", str(result.root), "--mode", "bios", "--marker", fixture_iso.marker,
+                   "--console-log", str(log)])
+    out = capsys.readouterr().out
+    print(out)
+    assert status == 0 and "boot bios: PASS" in out and f"over HTTP from {base}" in out, out
+    console = log.read_text(errors="replace")
+    assert "lpxelinux.0" in console and f"{base}initrd0.img" in console
+
+
+def test_http_boot_tree_on_port_80_boots_uefi_grub_and_ipxe_over_http(fixture_iso, tmp_path, capsys):
+    """``--http-boot http://10.0.2.100/tftpboot/`` (port 80: GRUB's (http,HOST) device); the guest reaches the
+    harness's loopback server through a user-net guestfwd rule, so the host needs no port 80."""
+    try:
+        host.ovmf_firmware()
+    except Exception as exc:  # noqa: BLE001 - the message says what to install
+        pytest.skip(str(exc))
+    base = "http://10.0.2.100/tftpboot/"
+    result = convert(ConvertOptions(iso=fixture_iso.iso, output=tmp_path / "tree", progress=False, http_boot=base))
+    if not result.note.boot_files.uefi:
+        pytest.skip("no UEFI loaders on this host: install shim-signed + grub-efi-amd64-signed or grub-efi-amd64-bin")
+    grub_cfg = (result.root / result.note.configs["grub"]).read_text()
+    assert "linux '(http,10.0.2.100)/tftpboot/vmlinuz0'" in grub_cfg and "/initrd0.img'" in grub_cfg
+    log = tmp_path / "boot.log"
+    status = main(["verify", str(result.root), "--boot", "--mode", "uefi", "--mode", "ipxe",
+                   "--marker", fixture_iso.marker, "--console-log", str(log)])
+    out = capsys.readouterr().out
+    print(out)
+    assert status == 0 and "boot uefi: PASS" in out and "boot ipxe: PASS" in out and "verify: PASS" in out, out
+    assert "kernel and initrd over HTTP from http://10.0.2.100/tftpboot/" in out

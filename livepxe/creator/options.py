@@ -34,7 +34,7 @@ class PxeOptions(ConvertOptions):
 
     FLAGS: ClassVar[dict[str, str]] = {
         **ConvertOptions.FLAGS, "output": "--pxe-output", "compress": "--pxe-compress",
-        "payload": "--pxe-payload", "http_url": "--pxe-http-url",
+        "payload": "--pxe-payload", "http_url": "--pxe-http-url", "http_boot": "--pxe-http-boot",
     }
 
     def tree_dir(self) -> Path:
@@ -115,6 +115,9 @@ _OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--pxe-http-url", dict(dest="pxe_http_url", metavar="URL", default=None,
                             help="Clients download the ISO from URL (dracut livenet) instead of "
                                  "carrying it in the initrd.")),
+    ("--pxe-http-boot", dict(dest="pxe_http_boot", metavar="URL", default=None,
+                             help="You serve the TFTP root over HTTP at URL: BIOS boots lpxelinux.0 and the "
+                                  "configs fetch kernel and initrd from URL.")),
     ("--pxe-payload", dict(dest="pxe_payload", metavar="WHAT", default=Payload.ISO.value,
                            help="iso: the whole ISO in the initrd (default); liveos: a stripped "
                                 "ISO holding only LiveOS/.")),
@@ -143,4 +146,5 @@ def from_values(values: Any) -> PxeOptions:
                       imagedir=values.pxe_imagedir, bootfile=values.pxe_bootfile,
                       initrd_mode=values.pxe_initrd_mode, append=values.pxe_append,
                       cmdline=values.pxe_cmdline, http_url=values.pxe_http_url,
+                      http_boot=getattr(values, "pxe_http_boot", None),
                       payload=values.pxe_payload, compress=values.pxe_compress)

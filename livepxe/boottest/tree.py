@@ -121,7 +121,8 @@ class BootTree:
 
     def _no_loader(self, mode: str) -> str:
         if self.note is not None and not self.note.integrated:
-            what = "pxelinux.0" if mode == "bios" else "UEFI loaders (shim/GRUB)"
+            bios = "lpxelinux.0" if self.note.http_boot else "pxelinux.0"
+            what = bios if mode == "bios" else "UEFI loaders (shim/GRUB)"
             return f"the tree has no {what}: convert it on a host that has them"
         names = " or ".join(BIOS_LOADERS if mode == "bios" else UEFI_LOADERS)
         return f"the TFTP root {self.root} has no {mode.upper()} loader ({names}); name one with --bootfile"

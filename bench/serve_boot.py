@@ -39,6 +39,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -249,6 +250,8 @@ def main() -> int:
     bisect_paths = [p for p in (args.bisect_paths or args.paths).split(",") if p] if args.bisect_ram else []
     if os.geteuid() != 0:
         ap.error("run as root (network namespaces, tap, DHCP and TFTP ports)")
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind: the LAN's exit stops servers, deletes namespaces
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
     work = args.workdir or Path(tempfile.mkdtemp(prefix="livepxe-serve-boot-"))
     work.mkdir(parents=True, exist_ok=True)
     work.chmod(0o755)  # the servers read the trees as nobody/dnsmasq

@@ -180,16 +180,11 @@ def convert(options: ConvertOptions) -> ConvertResult:
         if http is not None:
             comment += f"; kernel and initrd over HTTP from {http.base}"
             entries = [_over_http(e, http) for e in entries]
-            if not http.grub_over_http:
-                note(f"{options.FLAGS['http_boot']} {http.base}: port {http.port}, so UEFI's GRUB config keeps "
-                     "kernel and initrd on TFTP (GRUB 2.06 names no port on its http device); serve on port 80 "
-                     "for HTTP under UEFI too")
         config_text = pxelinux.render(entries, comment)
         digests[layout.pxelinux_config] = write_file(writer.path(layout.pxelinux_config), [config_text.encode()])
         bios_loader = next((n for n in (httpboot.BIOS_HTTP_LOADER, "pxelinux.0") if n in boot_files), None)
-        grub_entries = entries if http is None or http.grub_over_http else tftp_entries
-        extra = netboot.write_netboot(writer, layout, entries, comment, bios_loader, note,
-                                      options.served_root, grub_entries)
+        extra = netboot.write_netboot(writer, layout, entries, comment, bios_loader, note, options.served_root,
+                                      (http, tftp_entries) if http is not None else None)
         digests.update(extra.digests)
         tree_note = TreeNote(
             livepxe=__version__, iso=source.iso.path.name, volume=source.iso.label, iso_name=source.iso_name,

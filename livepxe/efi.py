@@ -60,6 +60,7 @@ class EfiLoaders:
     files: dict[str, Path] = field(default_factory=dict)   # tree path -> host file
     config: str = GRUB_PREFIX_CONFIG         # where this GRUB reads its config
     signed: bool = False
+    http: bool = False                       # GRUB has the http module built in ((http,HOST)/PATH works)
 
 
 def _env_root() -> Path:
@@ -101,7 +102,8 @@ def make_unsigned(scratch: Path) -> EfiLoaders | None:
     if proc.returncode != 0:
         raise LivepxeError(f"{tool} failed making the UEFI netboot image: {proc.stderr.strip()[-200:]}; "
                            "install grub-efi-amd64-bin (Debian) or grub2-efi-x64-modules (Fedora)")
-    return EfiLoaders(f"unsigned GRUB from {modules} (grub-mkimage)", UNSIGNED_IMAGE, {UNSIGNED_IMAGE: image})
+    return EfiLoaders(f"unsigned GRUB from {modules} (grub-mkimage)", UNSIGNED_IMAGE, {UNSIGNED_IMAGE: image},
+                      http="http" in GRUB_MODULES)
 
 
 def find_loaders(scratch: Path) -> EfiLoaders | None:

@@ -7,8 +7,9 @@ small), then each names kernel and initrd by absolute URL under the base:
 * BIOS: ``lpxelinux.0`` (pxelinux with an HTTP client) replaces
   ``pxelinux.0``; it reads ``ldlinux.c32`` and its config by TFTP, and the
   config's ``KERNEL http://…`` and ``initrd=http://…`` by HTTP;
-* UEFI: GRUB's ``http`` module, ``(http,HOST)/PATH`` (port 80 only, see
-  ``bootconf.grub``; on another port the GRUB config stays on TFTP);
+* UEFI: GRUB's ``http`` module, ``(http,HOST)/PATH``, when the tree carries
+  livepxe's unsigned GRUB (http built in) and the port is 80; otherwise the
+  GRUB config stays on TFTP, with a warning (``netboot``);
 * iPXE: ``boot.ipxe`` names absolute URLs.
 
 The base URL stands for the TFTP root: a file at ``R/live/f41/vmlinuz0``

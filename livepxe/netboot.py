@@ -14,6 +14,7 @@ from . import efi
 from .bootconf import dhcp, dhcpd, dnsmasq, ipxe
 from .bootconf import grub as grubnet
 from .bootconf.entry import BootEntry
+from .httpboot import HttpBoot
 from .layout import DHCPD, DNSMASQ, IPXE_SCRIPT, Layout
 from .note import BootFiles
 from .streamcopy import FileRange, Segment, write_file
@@ -27,18 +28,23 @@ class NetbootFiles:
     boot_files: BootFiles = field(default_factory=BootFiles)
     uefi_loaders: str | None = None
     uefi_signed: bool = False
+    grub_http: bool = False                                    # GRUB fetches kernel and initrd over HTTP
 
 
 def write_netboot(writer: TreeWriter, layout: Layout, entries: Sequence[BootEntry], comment: str,
                   bios_boot_file: str | None, warn: Callable[[str], None],
                   served_root: Path | None = None,
-                  grub_entries: Sequence[BootEntry] | None = None) -> NetbootFiles:
+                  http: tuple[HttpBoot, Sequence[BootEntry]] | None = None) -> NetbootFiles:
     """Stage the GRUB config, UEFI loaders, boot.ipxe and DHCP snippets.
 
     ``served_root`` is the folder TFTP will serve, when it is not where the
     tree is written (livecd-creator moves its tree after the build);
-    ``grub_entries`` are GRUB's, when they differ from ``entries`` (an
-    ``--http-boot`` port GRUB cannot name keeps GRUB on TFTP).
+    ``http`` is the ``--http-boot`` base and the entries by TFTP path:
+    GRUB's config names URLs only when the tree carries a GRUB known to
+    have the ``http`` module (livepxe's unsigned image) and the port is 80.
+    Debian 12's signed ``grubnetx64.efi`` has no ``http`` module (QEMU:
+    "disk `http,HOST' not found"), Fedora's is unproven here, and an
+    integrated root's GRUB is the admin's: their configs stay on TFTP.
     """
     out = NetbootFiles()
 
@@ -62,7 +68,22 @@ def write_netboot(writer: TreeWriter, layout: Layout, entries: Sequence[BootEntr
             out.uefi_signed = loaders.signed
 
     out.configs["grub"] = layout.grub_config(loaders.config if loaders else None)
-    put(out.configs["grub"], grubnet.render(entries if grub_entries is None else grub_entries, comment))
+    grub_entries = entries
+    if http is not None:
+        base, tftp_entries = http
+        if not base.grub_over_http:
+            why = f"port {base.port} (GRUB 2.06 names no port on its http device)"
+        elif loaders is None:
+            why = "the TFTP root's own GRUB may lack the http module" if layout.integrated else ""
+        else:
+            why = "" if loaders.http else f"{loaders.kind} has no http module"
+        grub_http = loaders is not None and loaders.http and base.grub_over_http
+        if not grub_http:
+            grub_entries = tftp_entries
+        if why:
+            warn(f"--http-boot {base.base}: {why}, so UEFI's GRUB config keeps kernel and initrd on TFTP")
+        out.grub_http = grub_http
+    put(out.configs["grub"], grubnet.render(grub_entries, comment))
     out.configs["ipxe"] = layout.file(IPXE_SCRIPT)
     put(out.configs["ipxe"], ipxe.render(entries, comment, layout.image_dir))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import httpboot, loaders
+from livepxe import efi, httpboot, loaders
 from livepxe.bootconf import grub, ipxe, tree_path
 from livepxe.convert import ConvertOptions, convert
 from livepxe.errors import LivepxeError
@@ -92,7 +92,29 @@ def _convert(iso: Path, out: Path, **kw):
     return convert(ConvertOptions(iso=iso, output=out, progress=False, **kw))
 
 
-def test_a_tree_for_http_names_kernel_and_initrd_by_url_and_boots_bios_by_lpxelinux(tiny_iso, tmp_path):
+@pytest.fixture
+def unsigned_grub_host(tmp_path, monkeypatch):
+    """A host without signed UEFI files: the tree carries livepxe's grub-mkimage image (http built in)."""
+    if efi.grub_module_dir() is None or efi.mkimage_command() is None:
+        pytest.skip("needs grub-mkimage and GRUB's x86_64-efi modules (grub-efi-amd64-bin)")
+    host = tmp_path / "host"
+    (host / "usr/lib/grub").mkdir(parents=True)
+    (host / "usr/lib/grub/x86_64-efi").symlink_to("/usr/lib/grub/x86_64-efi")
+    monkeypatch.setenv("LIVEPXE_EFI_ROOT", str(host))
+
+
+@pytest.fixture
+def signed_grub_host(tmp_path, monkeypatch):
+    """A host with Debian's signed chain (stand-in files): its grubnetx64.efi has no http module."""
+    host = tmp_path / "signed"
+    for chain_file in (efi.SIGNED_CHAINS[0].shim, efi.SIGNED_CHAINS[0].grub):
+        (host / chain_file.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+        (host / chain_file.lstrip("/")).write_bytes(b"MZ signed")
+    monkeypatch.setenv("LIVEPXE_EFI_ROOT", str(host))
+
+
+def test_a_tree_for_http_names_kernel_and_initrd_by_url_and_boots_bios_by_lpxelinux(tiny_iso, tmp_path,
+                                                                                   unsigned_grub_host):
     _need_lpxelinux()
     result = _convert(tiny_iso, tmp_path / "t", http_boot=BASE.rstrip("/"))
     tree = result.root
@@ -106,13 +128,14 @@ def test_a_tree_for_http_names_kernel_and_initrd_by_url_and_boots_bios_by_lpxeli
     assert f"initrd {BASE}initrd0.img\n" in (tree / "boot.ipxe").read_text()
     grub_cfg = (tree / note["configs"]["grub"]).read_text()
     assert "linux '(http,192.0.2.5)/tftpboot/vmlinuz0' root=live:/" in grub_cfg
+    assert not [w for w in result.warnings if "GRUB" in w]
     assert "lpxelinux.0" in (tree / "dhcp/dnsmasq.conf").read_text()
     report = verify(tree)
     assert report.ok, report.problems
     assert any("root=live:/" in line and "is carried by initrd0.img" in line for line in report.checked)
 
 
-def test_on_another_port_grub_stays_on_tftp_and_says_so(tiny_iso, tmp_path):
+def test_on_another_port_grub_stays_on_tftp_and_says_so(tiny_iso, tmp_path, unsigned_grub_host):
     _need_lpxelinux()
     result = _convert(tiny_iso, tmp_path / "t", http_boot="http://192.0.2.5:8080/")
     tree = result.root
@@ -121,6 +144,16 @@ def test_on_another_port_grub_stays_on_tftp_and_says_so(tiny_iso, tmp_path):
     assert "KERNEL http://192.0.2.5:8080/vmlinuz0" in (tree / "pxelinux.cfg/default").read_text()
     assert [w for w in result.warnings if "port 8080" in w and "GRUB" in w]
     assert verify(tree).ok
+
+
+def test_debians_signed_grub_has_no_http_module_so_its_config_stays_on_tftp(tiny_iso, tmp_path, signed_grub_host):
+    _need_lpxelinux()
+    result = _convert(tiny_iso, tmp_path / "t", http_boot=BASE)
+    assert result.note.boot_files.uefi == "bootx64.efi"
+    grub_cfg = (result.root / result.note.configs["grub"]).read_text()
+    assert "linux /vmlinuz0 " in grub_cfg and "(http," not in grub_cfg
+    assert f"KERNEL {BASE}vmlinuz0" in (result.root / "pxelinux.cfg/default").read_text()
+    assert [w for w in result.warnings if "has no http module" in w and "GRUB config keeps" in w]
 
 
 def test_verify_maps_urls_through_the_base_and_fails_those_outside(tiny_iso, tmp_path):
@@ -163,6 +196,7 @@ def test_integration_mode_warns_that_the_roots_bios_loader_must_be_lpxelinux(tin
     result = convert(ConvertOptions(iso=tiny_iso, tftproot=root, imagedir="live/f41", bootfile="f41",
                                     http_boot=BASE, progress=False))
     assert [w for w in result.warnings if "must boot lpxelinux.0" in w]
+    assert [w for w in result.warnings if "root's own GRUB may lack the http module" in w]
     assert f"KERNEL {BASE}live/f41/vmlinuz0" in (root / "pxelinux.cfg/f41").read_text()
-    assert "linux '(http,192.0.2.5)/tftpboot/live/f41/vmlinuz0'" in (root / "grub/f41.cfg").read_text()
+    assert "linux /live/f41/vmlinuz0 " in (root / "grub/f41.cfg").read_text()
     assert verify(root / "live/f41").ok

@@ -9,8 +9,9 @@ both deliveries, and works wherever in the tree the config itself sits.
 
 Files fetched over HTTP (``convert --http-boot``) are named on GRUB's
 ``http`` device: ``http://HOST/PATH`` is written ``(http,HOST)/PATH``
-(GRUB 2.06's ``http`` module, built into Debian's signed netboot image and
-into the unsigned image livepxe makes).  Only port 80: upstream GRUB 2.06
+(GRUB 2.06's ``http`` module, built into the unsigned image livepxe makes;
+Debian 12's signed netboot image lacks it, so the engine keeps that GRUB on
+TFTP).  Only port 80: upstream GRUB 2.06
 has no way to name a port on a device, and the distributions' patches that
 add one (``(http,HOST:PORT)`` in Debian 12 and Fedora) are not upstream's
 2.06, so `http_path` refuses any other port and the engine keeps such a

@@ -69,9 +69,6 @@ class Machine:
     mac: str = DEFAULT_MAC
     nic: str = "e1000"
     nic_rom: bool = True                  # False: no iPXE ROM, the firmware's own PXE (OVMF + virtio-net-pci)
-    #: user-net ``guestfwd`` rules, ``tcp:GUESTADDR:PORT-tcp:127.0.0.1:PORT`` (an HTTP server the guest
-    #: reaches at an address of its own network)
-    guestfwd: list[str] = field(default_factory=list)
     kernel: Path | None = None            # direct kernel boot (no firmware, no network)
     initrd: Path | None = None
     append: str = ""
@@ -159,7 +156,6 @@ def qemu_command(m: Machine, accel: str, serial_log: Path) -> list[str]:
             netdev += f",tftp={_qemu_opt(str(m.tftp_root.resolve()))}"
         if m.bootfile:
             netdev += f",bootfile={_qemu_opt(m.bootfile)}"
-        netdev += "".join(f",guestfwd={_qemu_opt(rule)}" for rule in m.guestfwd)
         rom = _qemu_opt(str(qemuhost.nic_rom(m.nic, uefi=m.firmware is not None))) if m.nic_rom else ""
         cmd += ["-netdev", netdev,
                 "-device", f"{m.nic},netdev=n0,mac={m.mac},romfile={rom}",

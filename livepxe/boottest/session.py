@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .. import httpboot, ram
+from .. import ram
 from ..errors import LivepxeError
 from . import host, modes, overlay
 from .machine import BootResult, Watch, default_timeout
@@ -66,7 +66,8 @@ def _boot_one(tree: BootTree, route: Route, served: Path, accel: host.Accel, opt
     else:
         how = f"{route.bootfile}, reading {'its own choice of config' if options.as_is else route.config}"
     http_base = tree.note.http_boot if tree.note else None
-    if http_base and (route.mode != "uefi" or httpboot.parse(http_base).grub_over_http):
+    config = (tree.root / route.config).read_text(errors="replace") if route.config else ""
+    if http_base and (route.mode != "uefi" or "(http," in config):
         how += f"; kernel and initrd over HTTP from {http_base}"
     say(f"boot {route.mode}: {tree.root} via {how}; {memory} MiB, {accel.why}, limit {timeout:.0f} s")
     watch = Watch.marker(options.marker) if options.marker else Watch()

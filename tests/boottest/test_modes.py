@@ -83,22 +83,13 @@ def test_serve_http_follows_the_overlays_links(tmp_path):
             assert response.read() == b"kernel"
 
 
-def test_a_guestfwd_rule_reaches_the_netdev(fake_host):
-    m = modes.machine("bios", fake_host / "tftp", "lpxelinux.0", 1024)
-    m.guestfwd = ["tcp:10.0.2.100:80-tcp:127.0.0.1:4321"]
-    cmd = qemu_command(m, "tcg", fake_host / "log")
-    assert (f"user,id=n0,tftp={fake_host / 'tftp'},bootfile=lpxelinux.0,"
-            "guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:4321") in cmd
-
 
 @pytest.mark.parametrize("base, can", [
-    ("http://10.0.2.2:8080/", True), ("http://10.0.2.100/tftpboot/", True), ("http://10.0.2.4/", True),
-    ("http://10.0.2.3/", False), ("http://10.0.2.15/", False), ("http://192.0.2.5/", False),
-    ("http://boot.example.org/", False),
+    ("http://10.0.2.2:8080/", True), ("http://10.0.2.2/tftpboot/", True), ("http://10.0.2.100/", False),
+    ("http://192.0.2.5/", False), ("http://boot.example.org/", False),
 ])
-def test_the_harness_stands_in_only_for_servers_on_the_guests_network(base, can):
+def test_the_harness_stands_in_only_for_the_guests_host_address(base, can):
     assert (modes.unreachable(base) == "") is can
-
 
 def _get(url: str) -> tuple[int, bytes]:
     try:
@@ -111,9 +102,7 @@ def _get(url: str) -> tuple[int, bytes]:
 def test_the_tree_is_served_at_the_base_urls_path_and_nothing_outside_it(tmp_path):
     (tmp_path / "live").mkdir()
     (tmp_path / "live/vmlinuz0").write_bytes(b"kernel")
-    with modes.serve_base("http://10.0.2.100/tftpboot/", tmp_path) as rules:
-        assert len(rules) == 1 and rules[0].startswith("tcp:10.0.2.100:80-tcp:127.0.0.1:")
-        port = rules[0].rsplit(":", 1)[1]
+    with modes.serve_http(tmp_path, 0, "/tftpboot/") as port:
         assert _get(f"http://127.0.0.1:{port}/tftpboot/live/vmlinuz0") == (200, b"kernel")
         assert _get(f"http://127.0.0.1:{port}/live/vmlinuz0")[0] == 404
         assert _get(f"http://127.0.0.1:{port}/tftpbootx/live/vmlinuz0")[0] == 404

@@ -25,7 +25,7 @@ from typing import Iterator
 from .. import efi, note
 from ..errors import LivepxeError
 from ..verify import verify
-from . import dnsmasq, grubearly, httploader, netif, plan, siteconf
+from . import dnsmasq, grubearly, httploader, netif, plan, sbdisk, siteconf
 from .http import TreeServer
 from .steps import Step, StepLog
 
@@ -147,10 +147,22 @@ def _loaders(served: plan.Plan, args: argparse.Namespace, tree_note: note.TreeNo
         httploader.build(mirror, served.http_base)
         served = dataclasses.replace(served, bios=httploader.IMAGE)
     if early:
-        assert served.grub_config is not None
+        assert served.grub_config is not None and served.uefi is not None
         grubearly.build(mirror, served.ip, served.grub_config, served.http_port)
+        signed = _signed_chain(served.root / served.uefi, tree_note)
+        if signed is not None:
+            sbdisk.build(mirror, *signed, served.ip, served.grub_config)
+            served = dataclasses.replace(served, uefi_http=sbdisk.IMAGE)
         served = dataclasses.replace(served, uefi=grubearly.IMAGE)
     return served, mirror
+
+
+def _signed_chain(shim: Path, tree_note: note.TreeNote) -> tuple[Path, Path] | None:
+    """The tree's shim and the signed GRUB beside it, when the tree carries a signed chain."""
+    grub = shim.with_name("grubx64.efi")
+    if tree_note.uefi_signed and shim.is_file() and grub.is_file():
+        return shim, grub
+    return None
 
 
 def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
@@ -164,7 +176,7 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
     config = work / "dnsmasq.conf"
     config.write_text(dnsmasq.render(served, tftp_root, work / "leases" if not served.proxy else None))
     dnsmasq.check(config)
-    http = TreeServer(served.root, served.ip, served.http_port, steps.http_request)
+    http = TreeServer(tftp_root, served.ip, served.http_port, steps.http_request)
     daemon = dnsmasq.Dnsmasq(config, steps.dnsmasq_line)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -193,14 +205,20 @@ def _banner(served: plan.Plan, tftp_root: Path) -> None:
     print(f"livepxe serve: {served.root} on {served.interface} {served.address}: {mode}; "
           f"TFTP {tftp_root}; HTTP {served.http_base}; Ctrl-C stops", file=err)
     routes = [f"BIOS {served.bios}" if served.bios else "", f"UEFI {served.uefi}" if served.uefi else "",
+              f"UEFI HTTP Boot {served.uefi_http_url}" if served.uefi_http_url else "",
               f"iPXE {served.ipxe_url}" if served.ipxe_url else ""]
     print("livepxe serve: clients boot " + ", ".join(r for r in routes if r), file=err)
     if not served.proxy:
         print(f"livepxe serve: WARNING: this is now a DHCP server handing out {span} on {served.interface}: on a "
               "LAN that has a DHCP server this breaks other machines' networking; use it on an isolated lab "
               "network only", file=err)
+    elif served.uefi == grubearly.IMAGE and served.uefi_http_url:
+        print("livepxe serve: note: UEFI clients get an unsigned GRUB that names this server (the signed GRUB "
+              "ignores proxy offers); Secure Boot clients refuse it and go on to UEFI HTTP Boot, where they get "
+              f"{served.uefi_http_url}: the tree's signed shim and GRUB on a RAM disk, then config, kernel and "
+              "initrd over TFTP", file=err)
     elif served.uefi == grubearly.IMAGE:
         print("livepxe serve: note: UEFI clients get an unsigned GRUB that names this server (the signed GRUB "
-              "ignores proxy offers); Secure Boot clients refuse it: for them use --uefi signed and have the "
-              f"site's DHCP server name {served.ip} as next-server", file=err)
+              "ignores proxy offers); Secure Boot clients refuse it, and this tree has no signed chain to offer "
+              "them: convert on a host with shim-signed and grub-efi-amd64-signed", file=err)
     err.flush()

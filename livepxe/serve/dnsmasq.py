@@ -55,6 +55,10 @@ def render(plan: Plan, tftp_root: Path, leasefile: Optional[Path] = None) -> str
     if plan.proxy:
         lines.append(f"dhcp-range={plan.ip},proxy,{plan.address.netmask}")
         lines += _pxe_services(plan)
+        if plan.uefi_http_url:
+            # UEFI HTTP Boot: vendor class HTTPClient, arch 16; the URL goes in the file field.
+            lines += ["dhcp-pxe-vendor=PXEClient,HTTPClient", "dhcp-match=set:efi-http,option:client-arch,16",
+                      f"dhcp-boot=tag:efi-http,{_value(plan.uefi_http_url, 'HTTP Boot URL')}"]
     else:
         assert plan.dhcp_range is not None
         start, end = plan.dhcp_range

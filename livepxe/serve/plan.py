@@ -34,6 +34,7 @@ class Plan:
     ipxe: Optional[str]                        # the iPXE script (fetched over HTTP); None: iPXE boots like its firmware
     grub_config: Optional[str]                 # the GRUB config UEFI clients read
     label: str                                 # the image's name, for the PXE menu
+    uefi_http: Optional[str] = None            # disk image UEFI HTTP Boot clients get (`sbdisk`), from the root
 
     @property
     def proxy(self) -> bool:
@@ -51,6 +52,10 @@ class Plan:
     @property
     def ipxe_url(self) -> Optional[str]:
         return self.http_base + self.ipxe if self.ipxe else None
+
+    @property
+    def uefi_http_url(self) -> Optional[str]:
+        return self.http_base + self.uefi_http if self.uefi_http else None
 
 
 def tftp_root(tree: Path, tree_note: TreeNote) -> Path:

@@ -152,3 +152,19 @@ def test_integration_tree_from_tftp_hpa_with_next_server_and_filename(live, lan,
     run = Client("bios", tap, tmp_path).boot(lan, live.marker, accel)
     _passed(run, tmp_path / "tftpd.log")
     assert image.is_dir()
+
+
+def test_uefi_secure_boot_behind_the_sites_dhcp_by_http_boot(lan, tree, live, accel, tmp_path):
+    """Secure Boot behind a proxy: PXE refuses the unsigned GRUB, HTTP Boot fetches the signed chain on a disk."""
+    if not (OVMF_SECBOOT.is_file() and OVMF_MS_VARS.is_file()):
+        pytest.skip("needs OVMF's Secure Boot firmware and Microsoft-enrolled variables: install ovmf")
+    site, server, tap = lan.add_host("site", SITE), lan.add_host("serve", SERVER), lan.add_tap()
+    site_dhcp(lan, site, tmp_path)
+    _, out = livepxe_serve(lan, server, tree, tmp_path)
+    run = Client("secureboot", tap, tmp_path).boot(lan, live.marker, accel, timeout=900)
+    _passed(run, out, tmp_path / "site-dhcp.log")
+    console = run.console_log.read_text(errors="replace")
+    assert LOCKDOWN in console, "booted, but not under Secure Boot"
+    steps = _steps(out)
+    assert "http /livepxe-secureboot.img" in steps and "tftp initrd0.img" in steps, steps
+    assert "dhcp address" not in steps, steps  # the site leased

@@ -29,6 +29,7 @@ class Request:
     status: int
     nbytes: int         # body bytes sent
     seconds: float
+    method: str = "GET"
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -41,7 +42,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         super().handle_one_request()
         if self._status:
             self.on_request(Request(self.client_address[0], self.path, self._status, self._sent,
-                                    time.monotonic() - self._started))
+                                    time.monotonic() - self._started, self.command or "GET"))
 
     def send_response(self, code: int, message: Optional[str] = None) -> None:
         self._status = code

@@ -51,9 +51,9 @@ def missing_tools() -> list[str]:
 def config(server: str, grub_config: str) -> str:
     """The disk's grub.cfg: an address from the site's DHCP, then the tree's config from this server's TFTP."""
     root = f"(tftp,{server})"
+    # $prefix stays on the disk, so GRUB's normal mode looks for its *.lst files there, not over TFTP.
     return ("net_dhcp\n"
             f"set root={root}\n"
-            f"set prefix={root}/grub\n"
             f"configfile {root}/{grub_config}\n")
 
 

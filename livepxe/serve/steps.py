@@ -106,6 +106,8 @@ class StepLog:
                 self._tftp(match["text"])
 
     def http_request(self, request: Request) -> None:
+        if request.method == "HEAD":
+            return  # a size probe (UEFI HTTP Boot sends one before its GET), not a step
         note = "" if request.status in (200, 206) else f"(HTTP {request.status})"
         with self.lock:
             self._step(self._mac(request.client), f"http {request.path}", request.nbytes, request.seconds, note)

@@ -104,6 +104,7 @@ def test_steps_from_dnsmasqs_log_name_mac_firmware_file_and_bytes(tree):
     log = StepLog(tree, steps.append, clock=lambda: float(clock()), arp=lambda ip: None)
     for line in LOG.format(root=tree).splitlines():
         log.dnsmasq_line(line)
+    log.http_request(Request("198.18.0.111", "/initrd0.img", 200, 0, 0.0, "HEAD"))
     log.http_request(Request("198.18.0.111", "/initrd0.img", 200, 50_000_000, 2.0))
     lines = [s.line() for s in steps]
     size = (tree / "pxelinux.0").stat().st_size

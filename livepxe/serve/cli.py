@@ -49,9 +49,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--dhcp", metavar="START,END", help="isolated lab without a DHCP server: hand out "
                                                             "addresses in this range (never on a LAN that has one)")
     parser.add_argument("--uefi", choices=UEFI_CHOICES, default="auto",
-                        help="UEFI boot chain: signed = the tree's shim + GRUB (Secure Boot; behind a proxy only if "
-                             "the site's DHCP names this host next-server); early = an unsigned GRUB that names this "
-                             "server (no Secure Boot); auto = signed with --dhcp or a proxy-aware GRUB, else early")
+                        help="UEFI boot chain over PXE: signed = the tree's shim + GRUB (behind a proxy only if the "
+                             "site's DHCP names this host next-server); early = an unsigned GRUB that names this "
+                             "server, while Secure Boot clients, refusing it, get the signed chain by UEFI HTTP Boot; "
+                             "auto = signed with --dhcp or a proxy-aware GRUB, else early")
     parser.add_argument("--tftp-only", action="store_true",
                         help="BIOS clients fetch everything over TFTP (pxelinux.0) instead of only the first loader "
                              "(lpxelinux.0, then HTTP)")

@@ -14,8 +14,8 @@ Secure Boot boot behind a proxy.  The root is ``(http,ADDRESS)`` when the
 HTTP server is on port 80, so GRUB fetches config, kernel and initrd over
 HTTP; on another port it is ``(tftp,ADDRESS)``, because how a GRUB 2.06
 device name carries a port differs between distributions' patches.  It is unsigned, so Secure Boot
-firmware refuses it; those clients need the signed chain and a DHCP server
-whose ``next-server`` is this host (``--dhcp``, or the site's).
+firmware refuses it and goes on to UEFI HTTP Boot, where the proxy offers
+those clients the tree's signed chain on a RAM disk (`sbdisk`).
 """
 
 from __future__ import annotations

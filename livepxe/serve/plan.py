@@ -3,8 +3,10 @@
 A PXE client says what it is in its DHCP request: option 93 (client
 architecture: 0 BIOS, 7 or 9 x86-64 UEFI) and, when it runs iPXE, the user
 class ``iPXE``.  BIOS clients get pxelinux, UEFI clients the tree's shim
-(or a GRUB that names this server, see `grubearly`), and iPXE clients the
-tree's ``boot.ipxe`` over HTTP, so kernel and initrd travel over HTTP too.
+(or a GRUB that names this server, see `grubearly`; UEFI HTTP Boot clients,
+vendor class ``HTTPClient``, a disk image with the signed chain, see
+`sbdisk`), and iPXE clients the tree's ``boot.ipxe`` over HTTP, so kernel
+and initrd travel over HTTP too.
 """
 
 from __future__ import annotations

@@ -93,17 +93,6 @@ def _convert(iso: Path, out: Path, **kw):
 
 
 @pytest.fixture
-def unsigned_grub_host(tmp_path, monkeypatch):
-    """A host without signed UEFI files: the tree carries livepxe's grub-mkimage image (http built in)."""
-    if efi.grub_module_dir() is None or efi.mkimage_command() is None:
-        pytest.skip("needs grub-mkimage and GRUB's x86_64-efi modules (grub-efi-amd64-bin)")
-    host = tmp_path / "host"
-    (host / "usr/lib/grub").mkdir(parents=True)
-    (host / "usr/lib/grub/x86_64-efi").symlink_to("/usr/lib/grub/x86_64-efi")
-    monkeypatch.setenv("LIVEPXE_EFI_ROOT", str(host))
-
-
-@pytest.fixture
 def signed_grub_host(tmp_path, monkeypatch):
     """A host with Debian's signed chain (stand-in files): its grubnetx64.efi has no http module."""
     host = tmp_path / "signed"

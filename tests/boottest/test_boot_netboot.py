@@ -116,7 +116,8 @@ def test_http_boot_tree_boots_bios_by_lpxelinux_with_kernel_and_initrd_over_http
     assert "lpxelinux.0" in console and f"{base}initrd0.img" in console
 
 
-def test_http_boot_tree_on_port_80_boots_uefi_grub_and_ipxe_over_http(fixture_iso, tmp_path, capsys, monkeypatch):
+def test_http_boot_tree_on_port_80_boots_uefi_grub_and_ipxe_over_http(fixture_iso, tmp_path, capsys,
+                                                                        unsigned_grub_host):
     """``--http-boot http://10.0.2.2/tftpboot/`` (port 80: GRUB's (http,HOST) device); the harness serves the
     tree on the host's loopback port 80 (skipped when that port is taken).
 
@@ -127,13 +128,6 @@ def test_http_boot_tree_on_port_80_boots_uefi_grub_and_ipxe_over_http(fixture_is
         host.ovmf_firmware()
     except Exception as exc:  # noqa: BLE001 - the message says what to install
         pytest.skip(str(exc))
-    from livepxe import efi
-    if efi.grub_module_dir() is None or efi.mkimage_command() is None:
-        pytest.skip("needs grub-mkimage and GRUB's x86_64-efi modules (grub-efi-amd64-bin)")
-    unsigned = tmp_path / "host"
-    (unsigned / "usr/lib/grub").mkdir(parents=True)
-    (unsigned / "usr/lib/grub/x86_64-efi").symlink_to("/usr/lib/grub/x86_64-efi")
-    monkeypatch.setenv("LIVEPXE_EFI_ROOT", str(unsigned))
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", 80))

@@ -90,3 +90,33 @@ def test_the_proxy_offers_the_disk_to_http_boot_clients_and_dnsmasq_accepts_it(t
     assert "dhcp-pxe-vendor=PXEClient,HTTPClient" in with_disk
     checked = dnsmasq_test(with_disk, tmp_path)
     assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.skipif(bool(sbdisk.missing_tools()), reason="needs dosfstools and mtools")
+@pytest.mark.parametrize("signed", [True, False])
+def test_serve_offers_the_disk_only_for_a_tree_with_a_signed_chain(tiny_iso, tmp_path, unsigned_grub_host, signed):
+    from livepxe import efi, note
+    from livepxe.serve import cli
+    from tests.boottest.trees import self_contained
+    if signed:  # stand-ins for Debian's signed files: what serve copies, not what boots
+        for chain_file in (efi.SIGNED_CHAINS[0].shim, efi.SIGNED_CHAINS[0].grub):
+            (unsigned_grub_host / chain_file.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+            (unsigned_grub_host / chain_file.lstrip("/")).write_bytes(b"MZ signed " + chain_file.encode())
+    tree = self_contained(tiny_iso, tmp_path / "tree")
+    for folder in (tmp_path, *tmp_path.parents):
+        folder.chmod(folder.stat().st_mode | 0o001)
+    tree_note = note.read(tree)
+    assert tree_note is not None and tree_note.uefi_signed is signed
+    served = plan.make(tree, tree_note, "eth0", ipaddress.IPv4Interface(f"{SERVER}/24"), 80)
+    work = tmp_path / "work"
+    work.mkdir()
+    args = type("Args", (), {"uefi": "auto", "tftp_only": True})()
+    served, tftp_root = cli._loaders(served, args, tree_note, work)
+    assert served.uefi == "livepxe-grubx64.efi"
+    if signed:
+        assert served.uefi_http_url == f"http://{SERVER}/{sbdisk.IMAGE}"
+        assert (tftp_root / sbdisk.IMAGE).is_file() and not (tree / sbdisk.IMAGE).exists()
+        assert served.grub_config is not None
+        assert (tftp_root / sbdisk.IMAGE).read_bytes().count(sbdisk.config(SERVER, served.grub_config).encode()) == 1
+    else:
+        assert served.uefi_http is None and not (tftp_root / sbdisk.IMAGE).exists()

@@ -33,8 +33,6 @@ marker, between half of livepxe's RAM model (livepxe/ram.py) and the model
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
 import os
 import re
@@ -46,7 +44,6 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -56,6 +53,7 @@ from livepxe.boottest import host as qemuhost  # noqa: E402
 from livepxe.boottest.machine import FAILURE_PATTERNS, BootResult, Watch, boot  # noqa: E402
 from livepxe.convert import ConvertOptions, convert  # noqa: E402
 from tests.fixtures import live_iso as fixture  # noqa: E402
+from tests.fixtures.cache import locked  # noqa: E402
 from tests.fixtures.netns import Lan  # noqa: E402
 from tests.serve.lan import SERVER, SITE, Client, livepxe_serve, site_dhcp  # noqa: E402
 
@@ -98,17 +96,6 @@ class Tree:
     model_mib: int             # livepxe/ram.py's estimate for this way of booting
     download_bytes: int = 0    # what dracut downloads after the kernel (--http-url: the ISO)
     trials: list[Trial] = field(default_factory=list)
-
-
-@contextlib.contextmanager
-def qemu_lock() -> Iterator[None]:
-    """The machine-wide QEMU lock, held for one boot."""
-    with open(LOCK, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def padded_iso(mib: int, work: Path) -> tuple[Path, fixture.LiveIso]:
@@ -195,7 +182,7 @@ def run_path(path: str, tree: Tree, memory: int, accel: qemuhost.Accel, marker: 
             site_dhcp(lan, site, logs)
             livepxe_serve(lan, server, tree.root, logs, *server_kind.split()[1:])
         client = Client(kind, tap, logs, memory_mib=memory)
-        with qemu_lock(), lan.entered():
+        with locked(LOCK), lan.entered():
             r: BootResult = boot(client.machine(), watch, accel=accel, timeout=timeout,
                                  console_log=logs / "console.log")
     trial = Trial(path, memory, r.passed, r.seconds, r.milestones.get("kernel"), r.elapsed, r.reason,

@@ -50,7 +50,7 @@ sys.path.insert(0, str(REPO))
 
 from livepxe import ram  # noqa: E402
 from livepxe.boottest import host as qemuhost  # noqa: E402
-from livepxe.boottest.machine import FAILURE_PATTERNS, BootResult, Watch, boot  # noqa: E402
+from livepxe.boottest.machine import FAILURE_PATTERNS, BootResult, Watch  # noqa: E402
 from livepxe.convert import ConvertOptions, convert  # noqa: E402
 from tests.fixtures import live_iso as fixture  # noqa: E402
 from tests.fixtures.cache import locked  # noqa: E402
@@ -182,9 +182,8 @@ def run_path(path: str, tree: Tree, memory: int, accel: qemuhost.Accel, marker: 
             site_dhcp(lan, site, logs)
             livepxe_serve(lan, server, tree.root, logs, *server_kind.split()[1:])
         client = Client(kind, tap, logs, memory_mib=memory)
-        with locked(LOCK), lan.entered():
-            r: BootResult = boot(client.machine(), watch, accel=accel, timeout=timeout,
-                                 console_log=logs / "console.log")
+        with locked(LOCK):
+            r: BootResult = client.boot(lan, watch, accel, timeout, console_log=logs / "console.log")
     trial = Trial(path, memory, r.passed, r.seconds, r.milestones.get("kernel"), r.elapsed, r.reason,
                   str(r.console_log))
     secs = f"{r.seconds:7.1f} s" if r.seconds is not None else "     -- "

@@ -79,7 +79,9 @@ class Client:
             "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_SECBOOT}",
             "-drive", f"if=pflash,format=raw,unit=1,file={variables}", *netdev, *nic])
 
-    def boot(self, lan: Lan, marker: str, accel: qemuhost.Accel, timeout: float = 300) -> BootResult:
+    def boot(self, lan: Lan, watch: str | Watch, accel: qemuhost.Accel, timeout: float = 300,
+             console_log: Path | None = None) -> BootResult:
+        """Boot until ``watch`` (a marker, or a `Watch` with failure patterns of its own) or ``timeout``."""
         with lan.entered():
-            return boot(self.machine(), Watch.marker(marker), accel=accel, timeout=timeout,
-                        console_log=self.work / f"{self.kind}.console")
+            return boot(self.machine(), Watch.marker(watch) if isinstance(watch, str) else watch, accel=accel,
+                        timeout=timeout, console_log=console_log or self.work / f"{self.kind}.console")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import http.server
 import logging
+import os
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -56,12 +58,35 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             outputfile.write(chunk)
             self._sent += len(chunk)
 
+    def send_head(self):
+        if not _public(self.translate_path(self.path)):
+            self.send_error(404, "not found")
+            return None
+        return super().send_head()
+
     def list_directory(self, path):
         self.send_error(403, "no directory listings")
         return None
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         log.debug("%s %s", self.client_address[0], format % args)
+
+
+def _public(path: str) -> bool:
+    """Would an unprivileged server read ``path``?  World-readable, through world-searchable folders.
+
+    This server runs as root and a tree is untrusted: a symbolic link in it
+    may name any file.  It serves what the TFTP server, which drops root,
+    could serve too (an admin's ``ldlinux.c32`` linked to /usr/lib works,
+    /etc/shadow does not); a missing path is left to the base class.
+    """
+    real = Path(os.path.realpath(path))
+    try:
+        if not real.stat().st_mode & stat.S_IROTH:
+            return False
+        return all(folder.stat().st_mode & stat.S_IXOTH for folder in real.parents)
+    except OSError:
+        return True
 
 
 class TreeServer:

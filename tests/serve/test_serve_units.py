@@ -215,3 +215,32 @@ def test_the_subcommand_is_registered():
     parser = argparse.ArgumentParser()
     cli.add_parser(parser.add_subparsers())
     assert parser.parse_args(["serve", "t", "-i", "eth0"]).func is cli.run
+
+
+def test_http_server_serves_through_links_only_what_an_unprivileged_server_could_read(tree, tmp_path):
+    """The server runs as root; a link in an untrusted tree must not reach a private file."""
+    outside = tmp_path / "outside"
+    (outside / "private").mkdir(parents=True)
+    (outside / "shared.c32").write_bytes(b"shared")
+    (outside / "secret").write_bytes(b"secret")
+    (outside / "secret").chmod(0o600)
+    (outside / "private" / "readable").write_bytes(b"readable, but in a folder others cannot enter")
+    (outside / "private").chmod(0o700)
+    for name, target in (("shared.c32", "shared.c32"), ("secret", "secret"), ("hidden", "private/readable")):
+        (tree / name).symlink_to(outside / target)
+    seen: list[Request] = []
+    server = TreeServer(tree, "127.0.0.1", 0, seen.append)
+    server.start()
+    statuses = {}
+    try:
+        for name in ("shared.c32", "secret", "hidden", "boot.ipxe"):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/{name}", timeout=10) as reply:
+                    statuses[name] = (reply.status, reply.read())
+            except urllib.error.HTTPError as exc:
+                statuses[name] = (exc.code, b"")
+    finally:
+        server.stop()
+    assert statuses["shared.c32"] == (200, b"shared")
+    assert statuses["secret"] == (404, b"") and statuses["hidden"] == (404, b"")
+    assert statuses["boot.ipxe"] == (200, (tree / "boot.ipxe").read_bytes())

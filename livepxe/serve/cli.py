@@ -25,7 +25,7 @@ from typing import Iterator
 from .. import efi, note
 from ..errors import LivepxeError
 from ..verify import verify
-from . import dnsmasq, grubearly, httploader, netif, plan, sbdisk, siteconf
+from . import dnsmasq, grubearly, httploader, netif, plan, reach, sbdisk, siteconf
 from .http import TreeServer
 from .steps import Step, StepLog
 
@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     served = plan.make(args.tree, tree_note, args.interface, address, args.http_port, dhcp_range, args.ipxe_script)
     check_ports(served)
     with _workdir() as work:
+        served = dataclasses.replace(served, root=reach.reachable(served.root, work))
         served, tftp_root = _loaders(served, args, tree_note, work)
         _serve(served, tftp_root, work)
     return 0
@@ -123,7 +124,8 @@ def _workdir() -> Iterator[Path]:
         work.chmod(0o755)
         yield work
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if reach.release(work):  # the tree's bind mount goes first: the tree is never deleted through it
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _loaders(served: plan.Plan, args: argparse.Namespace, tree_note: note.TreeNote,

@@ -69,7 +69,6 @@ def tftp_root(tree: Path, tree_note: TreeNote) -> Path:
 def make(tree: Path, tree_note: TreeNote, interface: str, address: ipaddress.IPv4Interface, http_port: int,
          dhcp_range: Optional[Tuple[str, str]] = None, ipxe_script: bool = True) -> Plan:
     root = tftp_root(tree, tree_note)
-    check_searchable(root)
     files = dict(tree_note.boot_files.items())
     for kind, loader in ROOT_LOADERS.items():
         if files.get(kind) is None and (root / loader).is_file():
@@ -82,14 +81,6 @@ def make(tree: Path, tree_note: TreeNote, interface: str, address: ipaddress.IPv
                 bios=files.get("bios"), uefi=files.get("uefi"), ipxe=files.get("ipxe") if ipxe_script else None,
                 grub_config=tree_note.configs.get("grub", GRUB_PREFIX_CONFIG if files.get("uefi") else None),
                 label=tree_note.volume)
-
-
-def check_searchable(root: Path) -> None:
-    """dnsmasq and tftp-hpa read the tree after dropping root: every folder above it must be world-searchable."""
-    for folder in (root, *root.parents):
-        if not folder.stat().st_mode & 0o001:
-            raise LivepxeError(f"{folder} is not world-searchable, so the TFTP server (which drops root) cannot read "
-                               f"{root}: chmod o+x {folder}, or serve a tree from a public folder such as /srv/tftp")
 
 
 def parse_range(text: str) -> Tuple[str, str]:

@@ -84,3 +84,25 @@ def test_an_interface_without_ipv4_is_refused(lan, tree, tmp_path):
     subprocess.run(["ip", "-n", server.namespace, "addr", "flush", "dev", "eth0"], check=True)
     with pytest.raises(AssertionError, match="interface eth0 has no IPv4 address"):
         livepxe_serve(lan, server, tree, tmp_path)
+
+
+def test_a_tree_in_a_private_folder_is_served_through_a_private_bind_and_left_whole(lan, tiny_iso, tmp_path):
+    """A 0700 folder (a home, ``mktemp -d``) above the tree: dnsmasq, which drops root, still reads it."""
+    if shutil.which("curl") is None:
+        pytest.skip("needs curl")
+    private = Path(tempfile.mkdtemp(prefix="livepxe-private-"))  # 0700
+    try:
+        tree = convert(ConvertOptions(iso=tiny_iso, output=private / "tree", progress=False)).root
+        before = sorted((p.relative_to(tree), p.stat().st_size) for p in tree.rglob("*"))
+        server, client = lan.add_host("serve", SERVER), lan.add_host("client", "198.18.0.3/24")
+        proc, out = livepxe_serve(lan, server, tree, tmp_path)
+        ip = SERVER.split("/")[0]
+        for url in (f"tftp://{ip}/boot.ipxe", f"http://{ip}/boot.ipxe"):
+            got = subprocess.run(client.command(["curl", "-sf", "--max-time", "20", url]), capture_output=True)
+            assert got.returncode == 0 and got.stdout == (tree / "boot.ipxe").read_bytes(), (url, got.stderr)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0, out.read_text()
+        assert sorted((p.relative_to(tree), p.stat().st_size) for p in tree.rglob("*")) == before
+        assert str(private) not in Path("/proc/self/mountinfo").read_text()
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

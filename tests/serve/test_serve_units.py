@@ -16,7 +16,7 @@ import pytest
 from livepxe import note
 from livepxe.cli import main
 from livepxe.errors import LivepxeError
-from livepxe.serve import cli, dnsmasq, grubearly, netif, plan, siteconf
+from livepxe.serve import cli, dnsmasq, grubearly, netif, plan, reach, siteconf
 from livepxe.serve.http import Request, TreeServer
 from livepxe.serve.steps import Step, StepLog
 from tests.boottest.trees import self_contained
@@ -69,10 +69,23 @@ def test_dhcp_ranges_that_cannot_work_are_refused(tree, text, problem):
         _plan(tree, dhcp_range=plan.parse_range(text))
 
 
-def test_a_tree_the_tftp_user_cannot_reach_is_refused(tree):
+def test_the_first_folder_others_cannot_enter_is_found(tree):
+    assert reach.closed_folder(tree) is None
     tree.parent.chmod(0o700)
-    with pytest.raises(LivepxeError, match="world-searchable"):
-        _plan(tree)
+    assert reach.closed_folder(tree) == tree.parent
+    assert reach.reachable(tree.parent.parent, tree.parent) == tree.parent.parent  # open: served as it is
+
+
+def test_without_a_private_bind_mount_a_closed_folder_is_refused_naming_it(tree, tmp_path, monkeypatch):
+    def no_namespace() -> None:
+        raise OSError(1, "unshare(CLONE_NEWNS): Operation not permitted")
+    monkeypatch.setattr(reach, "_private_mounts", no_namespace)
+    tree.parent.chmod(0o700)
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(LivepxeError, match=f"{tree.parent} is not world-searchable.*chmod o[+]x {tree.parent}"):
+        reach.reachable(tree, work)
+    assert not any(p.is_mount() for p in work.iterdir())
 
 
 @pytest.mark.skipif(shutil.which("dnsmasq") is None, reason="needs dnsmasq (dnsmasq-base)")

@@ -136,6 +136,11 @@ def _loaders(served: plan.Plan, args: argparse.Namespace, tree_note: note.TreeNo
     ``--tftp-only``; UEFI: see ``--uefi`` and `grubearly`.
     """
     http_bios = not args.tftp_only and served.bios is not None and httploader.find() is not None
+    if http_bios and not httploader.carries(tree_note.initrd_bytes):
+        http_bios = False
+        print(f"livepxe serve: note: BIOS clients without iPXE load the {tree_note.initrd_bytes >> 20} MiB initrd "
+              f"over TFTP (pxelinux.0): lpxelinux's HTTP was not seen to load more than "
+              f"{httploader.LARGEST_INITRD >> 20} MiB; iPXE clients still use HTTP", file=sys.stderr)
     uefi = args.uefi
     if uefi == "auto":
         uefi = "signed" if not served.proxy or tree_note.uefi_loaders in PROXY_AWARE else "early"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import ipaddress
 import shutil
 import socket
@@ -16,7 +17,7 @@ import pytest
 from livepxe import note
 from livepxe.cli import main
 from livepxe.errors import LivepxeError
-from livepxe.serve import cli, dnsmasq, grubearly, netif, plan, reach, siteconf
+from livepxe.serve import cli, dnsmasq, grubearly, httploader, netif, plan, reach, siteconf
 from livepxe.serve.http import Request, TreeServer
 from livepxe.serve.steps import Step, StepLog
 from tests.boottest.trees import self_contained
@@ -257,3 +258,20 @@ def test_http_server_serves_through_links_only_what_an_unprivileged_server_could
     assert statuses["shared.c32"] == (200, b"shared")
     assert statuses["secret"] == (404, b"") and statuses["hidden"] == (404, b"")
     assert statuses["boot.ipxe"] == (200, (tree / "boot.ipxe").read_bytes())
+
+
+@pytest.mark.parametrize("initrd_mib, lpxelinux", [(64, True), (1058, False)])
+def test_bios_clients_get_http_only_for_initrds_lpxelinux_was_seen_to_load(tree, tmp_path, capsys, initrd_mib,
+                                                                          lpxelinux):
+    if httploader.find() is None:
+        pytest.skip("needs lpxelinux.0 (pxelinux) and pxelinux-options (syslinux-utils)")
+    tree_note = note.read(tree)
+    assert tree_note is not None
+    tree_note = dataclasses.replace(tree_note, initrd_bytes=initrd_mib << 20)
+    served = plan.make(tree, tree_note, "eth0", ADDRESS, 80)
+    args = argparse.Namespace(uefi="signed", tftp_only=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    served, _ = cli._loaders(served, args, tree_note, work)
+    assert (served.bios == httploader.IMAGE) is lpxelinux
+    assert ("load the 1058 MiB initrd over TFTP" in capsys.readouterr().err) is not lpxelinux

@@ -81,14 +81,20 @@ def _steps(out: Path) -> str:
     return "\n".join(line for line in out.read_text(errors="replace").splitlines() if line[:17].count(":") == 5)
 
 
-def test_bios_pxelinux_behind_the_sites_dhcp_takes_only_itself_over_tftp(lan, tree, live, accel, tmp_path):
-    """iPXE NIC ROM told (by proxy offer) to boot lpxelinux; everything after it comes over HTTP."""
+def _boot_beside_the_site(lan, tree, live, accel, tmp_path, kind: str, *serve_args: str,
+                          timeout: float = 300) -> tuple[BootResult, str]:
+    """The site's DHCP server, ``livepxe serve TREE`` on another host, one client of ``kind``: (boot, steps)."""
     site, server, tap = lan.add_host("site", SITE), lan.add_host("serve", SERVER), lan.add_tap()
     site_dhcp(lan, site, tmp_path)
-    _, out = livepxe_serve(lan, server, tree, tmp_path, "--no-ipxe-script")
-    run = Client("bios", tap, tmp_path).boot(lan, live.marker, accel)
+    _, out = livepxe_serve(lan, server, tree, tmp_path, *serve_args)
+    run = Client(kind, tap, tmp_path).boot(lan, live.marker, accel, timeout=timeout)
     _passed(run, out, tmp_path / "site-dhcp.log")
-    steps = _steps(out)
+    return run, _steps(out)
+
+
+def test_bios_pxelinux_behind_the_sites_dhcp_takes_only_itself_over_tftp(lan, tree, live, accel, tmp_path):
+    """iPXE NIC ROM told (by proxy offer) to boot lpxelinux; everything after it comes over HTTP."""
+    _, steps = _boot_beside_the_site(lan, tree, live, accel, tmp_path, "bios", "--no-ipxe-script")
     assert "iPXE/BIOS  dhcp boot livepxe-lpxelinux.0" in steps and "tftp livepxe-lpxelinux.0" in steps, steps
     assert "http /pxelinux.cfg/default" in steps and "http /initrd0.img" in steps, steps
     assert "tftp initrd0.img" not in steps and "dhcp address" not in steps, steps  # proxy: the site leased
@@ -96,23 +102,13 @@ def test_bios_pxelinux_behind_the_sites_dhcp_takes_only_itself_over_tftp(lan, tr
 
 def test_ipxe_over_http_behind_the_sites_dhcp(lan, tree, live, accel, tmp_path):
     """An iPXE client gets boot.ipxe by URL; kernel and initrd come over HTTP, not TFTP."""
-    site, server, tap = lan.add_host("site", SITE), lan.add_host("serve", SERVER), lan.add_tap()
-    site_dhcp(lan, site, tmp_path)
-    _, out = livepxe_serve(lan, server, tree, tmp_path)
-    run = Client("bios", tap, tmp_path).boot(lan, live.marker, accel)
-    _passed(run, out)
-    steps = _steps(out)
+    _, steps = _boot_beside_the_site(lan, tree, live, accel, tmp_path, "bios")
     assert "http /initrd0.img" in steps and "tftp" not in steps, steps
 
 
 def test_uefi_behind_the_sites_dhcp_with_the_early_config_grub(lan, tree, live, accel, tmp_path):
     """OVMF's own PXE behind a proxy: GRUB ignores proxy offers, so serve hands out a GRUB naming itself."""
-    site, server, tap = lan.add_host("site", SITE), lan.add_host("serve", SERVER), lan.add_tap()
-    site_dhcp(lan, site, tmp_path)
-    _, out = livepxe_serve(lan, server, tree, tmp_path)
-    run = Client("uefi", tap, tmp_path).boot(lan, live.marker, accel)
-    _passed(run, out)
-    steps = _steps(out)
+    _, steps = _boot_beside_the_site(lan, tree, live, accel, tmp_path, "uefi")
     assert "UEFI       tftp livepxe-grubx64.efi" in steps and "http /grub/grub.cfg" in steps, steps
     assert "http /initrd0.img" in steps and "tftp initrd0.img" not in steps, steps
 
@@ -158,13 +154,7 @@ def test_uefi_secure_boot_behind_the_sites_dhcp_by_http_boot(lan, tree, live, ac
     """Secure Boot behind a proxy: PXE refuses the unsigned GRUB, HTTP Boot fetches the signed chain on a disk."""
     if not (OVMF_SECBOOT.is_file() and OVMF_MS_VARS.is_file()):
         pytest.skip("needs OVMF's Secure Boot firmware and Microsoft-enrolled variables: install ovmf")
-    site, server, tap = lan.add_host("site", SITE), lan.add_host("serve", SERVER), lan.add_tap()
-    site_dhcp(lan, site, tmp_path)
-    _, out = livepxe_serve(lan, server, tree, tmp_path)
-    run = Client("secureboot", tap, tmp_path).boot(lan, live.marker, accel, timeout=900)
-    _passed(run, out, tmp_path / "site-dhcp.log")
-    console = run.console_log.read_text(errors="replace")
-    assert LOCKDOWN in console, "booted, but not under Secure Boot"
-    steps = _steps(out)
+    run, steps = _boot_beside_the_site(lan, tree, live, accel, tmp_path, "secureboot", timeout=900)
+    assert LOCKDOWN in run.console_log.read_text(errors="replace"), "booted, but not under Secure Boot"
     assert "http /livepxe-secureboot.img" in steps and "tftp initrd0.img" in steps, steps
     assert "dhcp address" not in steps, steps  # the site leased

@@ -42,7 +42,7 @@ class HttpBoot:
     @property
     def grub_over_http(self) -> bool:
         """Can GRUB 2.06 fetch from this base (port 80)?"""
-        return self.port == 80
+        return self.port == grub.HTTP_PORT
 
     def url(self, relpath: str) -> str:
         """The URL of a file given by its path from the TFTP root."""

@@ -60,8 +60,10 @@ def tftp_path(path: str) -> str:
     return "/" + path.lstrip("/")
 
 
+#: The one port GRUB 2.06's ``http`` device reaches: upstream's device names carry no port.
+HTTP_PORT = 80
 #: ``http://HOST[:80]/PATH``, the URLs `http_path` can name on GRUB's http device.
-_HTTP_URL = re.compile(r"^http://([A-Za-z0-9.-]+)(?::80)?(/[!-~]*)$")
+_HTTP_URL = re.compile(rf"^http://([A-Za-z0-9.-]+)(?::{HTTP_PORT})?(/[!-~]*)$")
 #: ``(http,HOST)/PATH`` as a config names it: what `url_of` turns back into a URL.
 _HTTP_DEVICE = re.compile(r"^\(http,([A-Za-z0-9.-]+)\)(/.*)$")
 

@@ -24,18 +24,24 @@ import subprocess
 from pathlib import Path
 
 from .. import efi
+from ..bootconf import grub
 from ..errors import LivepxeError
 
 IMAGE = "livepxe-grubx64.efi"
 
 
 def device(server: str, http_port: int) -> str:
-    return f"http,{server}" if http_port == 80 else f"tftp,{server}"
+    return f"http,{server}" if http_port == grub.HTTP_PORT else f"tftp,{server}"
+
+
+def reading(root: str, grub_config: str, set_prefix: bool = True) -> str:
+    """GRUB lines that make ``(root)`` the root device and read the tree's config from it."""
+    prefix = f"set prefix=({root})/grub\n" if set_prefix else ""
+    return f"set root=({root})\n{prefix}configfile ({root})/{grub_config}\n"
 
 
 def early_config(server: str, grub_config: str, http_port: int) -> str:
-    root = device(server, http_port)
-    return f"set root=({root})\nset prefix=({root})/grub\nconfigfile ({root})/{grub_config}\n"
+    return reading(device(server, http_port), grub_config)
 
 
 def build(folder: Path, server: str, grub_config: str, http_port: int) -> Path:

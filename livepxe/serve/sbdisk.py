@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import LivepxeError
+from . import grubearly
 
 IMAGE = "livepxe-secureboot.img"
 #: Where the signed chain's files go on the disk: the removable-media path the firmware boots.
@@ -50,11 +51,8 @@ def missing_tools() -> list[str]:
 
 def config(server: str, grub_config: str) -> str:
     """The disk's grub.cfg: an address from the site's DHCP, then the tree's config from this server's TFTP."""
-    root = f"(tftp,{server})"
     # $prefix stays on the disk, so GRUB's normal mode looks for its *.lst files there, not over TFTP.
-    return ("net_dhcp\n"
-            f"set root={root}\n"
-            f"configfile {root}/{grub_config}\n")
+    return "net_dhcp\n" + grubearly.reading(f"tftp,{server}", grub_config, set_prefix=False)
 
 
 def build(folder: Path, shim: Path, grub: Path, server: str, grub_config: str) -> Path:

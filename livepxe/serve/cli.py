@@ -26,7 +26,7 @@ from .. import efi, note
 from ..errors import LivepxeError
 from ..verify import verify
 from . import dnsmasq, grubearly, httploader, netif, plan, reach, sbdisk, siteconf
-from .http import TreeServer
+from .http import TreeServer, bind_error
 from .steps import Step, StepLog
 
 UEFI_CHOICES = ("auto", "signed", "early")
@@ -184,7 +184,11 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
     config = work / "dnsmasq.conf"
     config.write_text(dnsmasq.render(served, tftp_root, work / "leases" if not served.proxy else None))
     dnsmasq.check(config)
-    http = TreeServer(tftp_root, served.ip, served.http_port, steps.http_request)
+    try:
+        http = TreeServer(served.root, served.ip, served.http_port, steps.http_request,
+                          _own_files(tftp_root) if tftp_root != served.root else {})
+    except OSError as exc:
+        raise bind_error(served.ip, served.http_port, exc) from None
     daemon = dnsmasq.Dnsmasq(config, steps.dnsmasq_line)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -192,8 +196,10 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
         http.start()
         daemon.start()
         _banner(served, tftp_root)
-        while not stop.is_set() and daemon.running():
+        while not stop.is_set() and daemon.running() and http.running():
             stop.wait(0.5)
+        if not stop.is_set() and not http.running():
+            raise LivepxeError(f"the HTTP server exited unexpectedly: {http.failure()}")
         if not stop.is_set():
             why = daemon.failure[-1] if daemon.failure else "see its messages above"
             raise LivepxeError(f"dnsmasq exited unexpectedly: {why}")
@@ -204,6 +210,11 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
         http.stop()
         signal.signal(signal.SIGTERM, previous)
     print("livepxe serve: stopped", file=sys.stderr)
+
+
+def _own_files(tftp_root: Path) -> dict[str, Path]:
+    """The loaders serve made in its TFTP mirror (regular files; the mirror's links name the tree's own)."""
+    return {entry.name: entry for entry in tftp_root.iterdir() if not entry.is_symlink() and entry.is_file()}
 
 
 def _banner(served: plan.Plan, tftp_root: Path) -> None:

@@ -1,112 +1,163 @@
 """The tree over HTTP: iPXE's script, kernel and initrd, and the ISO of an HTTP live root.
 
-Python's threaded HTTP server, in this process: no second daemon to find,
-configure and clean up, and each finished request is reported with its
-client, bytes and seconds straight to the step log.  It serves files
-read-only from the TFTP root and nothing else.  For many clients at once a
-site runs nginx instead (``serve --print-config`` writes its config).
+`TreeServer` binds the port and opens the tree's folder as root, then runs
+`httpworker` in a process of its own that drops to the TFTP server's user
+before it accepts a connection: a tree is untrusted input, and what a client
+can fetch is what that user can read beneath the tree's folder, never more
+(see `beneath`).  The worker reports each finished request as a JSON line,
+turned here into a `Request` for the step log with every client-supplied
+character made printable.  No second daemon to find and configure; a site
+that prefers nginx gets its config from ``serve --print-config``.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
+import json
 import logging
 import os
-import stat
+import pwd
+import socket
+import subprocess
+import sys
 import threading
-import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Deque, Mapping, Optional
+
+from ..bootconf.text import printable
+from ..errors import LivepxeError
 
 log = logging.getLogger(__name__)
-CHUNK = 1 << 20
+#: Connections waiting to be accepted (Python's default of 5 dropped clients of a lab booting at once).
+BACKLOG = 128
+#: The user the worker serves as: the one dnsmasq's TFTP server drops to.
+SERVE_USER = "nobody"
+STOP_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
 class Request:
     client: str         # IPv4 address
-    path: str           # URL path, as asked
+    path: str           # URL path, as asked, made printable
     status: int
     nbytes: int         # body bytes sent
     seconds: float
     method: str = "GET"
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    on_request: Callable[[Request], None]
-
-    def handle_one_request(self) -> None:
-        self._started = time.monotonic()
-        self._sent = 0
-        self._status = 0
-        super().handle_one_request()
-        if self._status:
-            self.on_request(Request(self.client_address[0], self.path, self._status, self._sent,
-                                    time.monotonic() - self._started, self.command or "GET"))
-
-    def send_response(self, code: int, message: Optional[str] = None) -> None:
-        self._status = code
-        super().send_response(code, message)
-
-    def copyfile(self, source, outputfile) -> None:
-        while True:
-            chunk = source.read(CHUNK)
-            if not chunk:
-                return
-            outputfile.write(chunk)
-            self._sent += len(chunk)
-
-    def send_head(self):
-        if not _public(self.translate_path(self.path)):
-            self.send_error(404, "not found")
-            return None
-        return super().send_head()
-
-    def list_directory(self, path):
-        self.send_error(403, "no directory listings")
-        return None
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        log.debug("%s %s", self.client_address[0], format % args)
-
-
-def _public(path: str) -> bool:
-    """Would an unprivileged server read ``path``?  World-readable, through world-searchable folders.
-
-    This server runs as root and a tree is untrusted: a symbolic link in it
-    may name any file.  It serves what the TFTP server, which drops root,
-    could serve too (an admin's ``ldlinux.c32`` linked to /usr/lib works,
-    /etc/shadow does not); a missing path is left to the base class.
-    """
-    real = Path(os.path.realpath(path))
+def unprivileged_ids() -> tuple[int, int]:
+    """uid and gid of `SERVE_USER` (65534, the kernel's overflow ids, where it has no entry)."""
     try:
-        if not real.stat().st_mode & stat.S_IROTH:
-            return False
-        return all(folder.stat().st_mode & stat.S_IXOTH for folder in real.parents)
-    except OSError:
-        return True
+        entry = pwd.getpwnam(SERVE_USER)
+        return entry.pw_uid, entry.pw_gid
+    except KeyError:
+        return 65534, 65534
 
 
 class TreeServer:
-    """Serves ``root`` on ``address:port`` from a daemon thread until `stop`."""
+    """Serves ``root`` (and ``extras``: URL path -> a file of serve's own) on ``address:port`` until `stop`.
 
-    def __init__(self, root: Path, address: str, port: int, on_request: Callable[[Request], None]) -> None:
-        handler = type("Handler", (_Handler,), {"on_request": staticmethod(on_request)})
-        self.server = http.server.ThreadingHTTPServer((address, port), functools.partial(handler, directory=str(root)))
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="livepxe-http", daemon=True)
+    ``prefix`` is the URL path the tree is served under.  The socket is
+    bound here, so a taken port fails at construction and `port` is known
+    before `start`.
+    """
+
+    def __init__(self, root: Path, address: str, port: int, on_request: Callable[[Request], None],
+                 extras: Optional[Mapping[str, Path]] = None, prefix: str = "/",
+                 idle_seconds: Optional[float] = None, max_clients: Optional[int] = None) -> None:
+        self.on_request = on_request
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.listener.bind((address, port))
+            self.listener.listen(BACKLOG)
+            self.root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            self.listener.close()
+            raise
+        self.extras = {name.strip("/"): str(path) for name, path in (extras or {}).items()}
+        self.prefix = prefix
+        self.limits = {key: value for key, value in (("idle_seconds", idle_seconds), ("max_clients", max_clients))
+                       if value is not None}
+        self.process: Optional[subprocess.Popen[str]] = None
+        self.readers: list[threading.Thread] = []
+        self.errors: Deque[str] = deque(maxlen=5)
 
     @property
     def port(self) -> int:
-        return int(self.server.server_address[1])
+        return int(self.listener.getsockname()[1])
 
     def start(self) -> None:
-        self.thread.start()
+        config = {"parent": os.getpid(), "socket": self.listener.fileno(), "root": self.root_fd,
+                  "extras": self.extras, "prefix": self.prefix,
+                  **self.limits}
+        if os.geteuid() == 0:
+            config["uid"], config["gid"] = unprivileged_ids()
+        here = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "livepxe.serve.httpworker", json.dumps(config)],
+            pass_fds=(self.listener.fileno(), self.root_fd), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", env=env, cwd="/")
+        assert self.process.stdout is not None and self.process.stderr is not None
+        self.readers = [threading.Thread(target=self._requests, args=(self.process.stdout,), daemon=True,
+                                         name="livepxe-http-log"),
+                        threading.Thread(target=self._stderr, args=(self.process.stderr,), daemon=True,
+                                         name="livepxe-http-err")]
+        for reader in self.readers:
+            reader.start()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def failure(self) -> str:
+        """Why the worker ended, from its last words."""
+        return self.errors[-1] if self.errors else "it exited without a word"
 
     def stop(self) -> None:
-        if self.thread.is_alive():
-            self.server.shutdown()
-            self.thread.join()
-        self.server.server_close()
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(STOP_SECONDS)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+            for reader in self.readers:
+                reader.join(STOP_SECONDS)
+            self.process = None
+        self.listener.close()
+        if self.root_fd >= 0:
+            os.close(self.root_fd)
+            self.root_fd = -1
+
+    def __enter__(self) -> TreeServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _requests(self, stream) -> None:
+        for line in stream:
+            try:
+                item = json.loads(line)
+                request = Request(str(item["client"]), printable(str(item["path"]), 200), int(item["status"]),
+                                  int(item["bytes"]), float(item["seconds"]), printable(str(item["method"]), 16))
+            except (ValueError, KeyError, TypeError):
+                continue
+            self.on_request(request)
+
+    def _stderr(self, stream) -> None:
+        for line in stream:
+            text = printable(line.rstrip("\n"), 300)
+            if text:
+                self.errors.append(text)
+                log.debug("http worker: %s", text)
+
+
+def bind_error(address: str, port: int, exc: OSError) -> LivepxeError:
+    """The one line for a port the HTTP server cannot have."""
+    return LivepxeError(f"port {port}/tcp (HTTP) on {address} is taken or not ours ({exc.strerror}): stop the "
+                        "other server, or choose another --http-port")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..bootconf.text import printable
 from .http import Request
 
 _LINE = re.compile(r"^dnsmasq-(?P<kind>dhcp|tftp)\[\d+\]: (?P<text>.*)$")
@@ -52,7 +53,8 @@ class Step:
             out += f" in {self.seconds:.1f} s"
             if self.nbytes and self.seconds > 0.05:
                 out += f" ({self.nbytes / self.seconds / 1e6:.1f} MB/s)"
-        return out + (f" {self.note}" if self.note else "")
+        # Client text (URLs, DHCP strings, file names) reaches an admin's terminal: no control characters.
+        return printable(out + (f" {self.note}" if self.note else ""), 300)
 
 
 def _size(nbytes: int) -> str:

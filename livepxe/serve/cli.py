@@ -20,18 +20,14 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional, Tuple
 
-from .. import efi, note
+from .. import note
 from ..errors import LivepxeError
 from ..verify import verify
-from . import dnsmasq, grubearly, httploader, netif, plan, reach, sbdisk, siteconf
+from . import dnsmasq, loaders, netif, plan, reach, siteconf
 from .http import TreeServer, bind_error
 from .steps import Step, StepLog
-
-UEFI_CHOICES = ("auto", "signed", "early")
-#: Signed chains whose GRUB reads a proxy offer (Fedora's carries "efinet: Add DHCP proxy support").
-PROXY_AWARE = tuple(chain.name for chain in efi.SIGNED_CHAINS if chain.name.startswith("Fedora"))
 
 
 def add_parser(subparsers) -> None:
@@ -48,7 +44,7 @@ def add_parser(subparsers) -> None:
                         help="HTTP port (default 80; on another port GRUB loads over TFTP)")
     parser.add_argument("--dhcp", metavar="START,END", help="isolated lab without a DHCP server: hand out "
                                                             "addresses in this range (never on a LAN that has one)")
-    parser.add_argument("--uefi", choices=UEFI_CHOICES, default="auto",
+    parser.add_argument("--uefi", choices=loaders.UEFI_CHOICES, default="auto",
                         help="UEFI boot chain over PXE: signed = the tree's shim + GRUB (behind a proxy only if the "
                              "site's DHCP names this host next-server); early = an unsigned GRUB that names this "
                              "server, while Secure Boot clients, refusing it, get the signed chain by UEFI HTTP Boot; "
@@ -59,8 +55,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-ipxe-script", dest="ipxe_script", action="store_false",
                         help="iPXE clients (NIC ROMs) boot like their firmware (pxelinux/GRUB) instead of boot.ipxe")
     parser.add_argument("--print-config", action="store_true",
-                        help="print equivalent dnsmasq, tftp-hpa and nginx configs for a site's own servers, "
-                             "then exit")
+                        help="print the dnsmasq config serve runs, and tftp-hpa and nginx configs, for a site's "
+                             "own servers, then exit")
+    parser.add_argument("--loader-dir", type=Path, metavar="DIR",
+                        help="with --print-config: write the loaders serve would build (and links to the tree) "
+                             "into this new folder, which the printed configs then serve")
     parser.set_defaults(func=run)
 
 
@@ -70,9 +69,8 @@ def run(args: argparse.Namespace) -> int:
         raise LivepxeError(f"{args.tree} has no livepxe.json: give a tree written by livepxe convert")
     dhcp_range = plan.parse_range(args.dhcp) if args.dhcp else None
     if args.print_config:
-        address = _print_address(args)
-        served = plan.make(args.tree, tree_note, args.interface, address, args.http_port, dhcp_range, args.ipxe_script)
-        print(siteconf.render(served), end="")
+        served = serve_plan(args, tree_note, _print_address(args), dhcp_range)
+        print(siteconf.render(served, _print_loaders(served, args)), end="")
         return 0
     if os.geteuid() != 0:
         raise LivepxeError("livepxe serve needs root: DHCP (port 67) and TFTP (port 69) are privileged ports")
@@ -80,14 +78,34 @@ def run(args: argparse.Namespace) -> int:
     if not report.ok:
         raise LivepxeError(f"{args.tree} fails verify: {report.problems[0]}"
                            + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""))
-    address = netif.choose(args.interface, args.address)
-    served = plan.make(args.tree, tree_note, args.interface, address, args.http_port, dhcp_range, args.ipxe_script)
+    served = serve_plan(args, tree_note, netif.choose(args.interface, args.address), dhcp_range)
     check_ports(served)
+    for line in served.notes:
+        print(f"livepxe serve: note: {line}", file=sys.stderr)
     with _workdir() as work:
         served = dataclasses.replace(served, root=reach.reachable(served.root, work))
-        served, tftp_root = _loaders(served, args, tree_note, work)
-        _serve(served, tftp_root, work)
+        _serve(served, loaders.build(served, work / "tftp"), work)
     return 0
+
+
+def serve_plan(args: argparse.Namespace, tree_note: note.TreeNote, address: ipaddress.IPv4Interface,
+               dhcp_range: Optional[Tuple[str, str]]) -> plan.Plan:
+    """Every decision of a serve run, before anything starts: ``--print-config`` renders this same object."""
+    served = plan.make(args.tree, tree_note, args.interface, address, args.http_port, dhcp_range, args.ipxe_script)
+    return loaders.choose(served, tree_note, args.uefi, args.tftp_only)
+
+
+def _print_loaders(served: plan.Plan, args: argparse.Namespace) -> Path:
+    """The TFTP root the printed configs name: the tree's, or ``--loader-dir`` holding the loaders serve builds."""
+    if not served.builds:
+        return served.root
+    if args.loader_dir is None:
+        raise LivepxeError(f"on this host serve hands out loaders it builds ({', '.join(served.builds)}); give "
+                           "--loader-dir DIR (a new folder) to have them written there for your own servers, or "
+                           "--tftp-only --uefi signed for configs that use only the tree's own loaders")
+    if args.loader_dir.exists():
+        raise LivepxeError(f"--loader-dir {args.loader_dir} exists: name a new folder")
+    return loaders.build(served, args.loader_dir.absolute())
 
 
 def _print_address(args: argparse.Namespace) -> ipaddress.IPv4Interface:
@@ -128,51 +146,6 @@ def _workdir() -> Iterator[Path]:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _loaders(served: plan.Plan, args: argparse.Namespace, tree_note: note.TreeNote,
-             work: Path) -> tuple[plan.Plan, Path]:
-    """The plan and TFTP root after choosing the loaders: ours go into a mirror of the root (links), never the tree.
-
-    BIOS: ``lpxelinux.0`` fetching the rest over HTTP (`httploader`) unless
-    ``--tftp-only``; UEFI: see ``--uefi`` and `grubearly`.
-    """
-    http_bios = not args.tftp_only and served.bios is not None and httploader.find() is not None
-    if http_bios and not httploader.carries(tree_note.initrd_bytes):
-        http_bios = False
-        print(f"livepxe serve: note: BIOS clients without iPXE load the {tree_note.initrd_bytes >> 20} MiB initrd "
-              f"over TFTP (pxelinux.0): lpxelinux's HTTP was not seen to load more than "
-              f"{httploader.LARGEST_INITRD >> 20} MiB; iPXE clients still use HTTP", file=sys.stderr)
-    uefi = args.uefi
-    if uefi == "auto":
-        uefi = "signed" if not served.proxy or tree_note.uefi_loaders in PROXY_AWARE else "early"
-    early = uefi == "early" and served.uefi is not None and served.grub_config is not None
-    if not (http_bios or early):
-        return served, served.root
-    mirror = work / "tftp"
-    mirror.mkdir()
-    for entry in served.root.iterdir():
-        (mirror / entry.name).symlink_to(entry)
-    if http_bios:
-        httploader.build(mirror, served.http_base)
-        served = dataclasses.replace(served, bios=httploader.IMAGE)
-    if early:
-        assert served.grub_config is not None and served.uefi is not None
-        grubearly.build(mirror, served.ip, served.grub_config, served.http_port)
-        signed = _signed_chain(served.root / served.uefi, tree_note)
-        if signed is not None:
-            sbdisk.build(mirror, *signed, served.ip, served.grub_config)
-            served = dataclasses.replace(served, uefi_http=sbdisk.IMAGE)
-        served = dataclasses.replace(served, uefi=grubearly.IMAGE)
-    return served, mirror
-
-
-def _signed_chain(shim: Path, tree_note: note.TreeNote) -> tuple[Path, Path] | None:
-    """The tree's shim and the signed GRUB beside it, when the tree carries a signed chain."""
-    grub = shim.with_name("grubx64.efi")
-    if tree_note.uefi_signed and shim.is_file() and grub.is_file():
-        return shim, grub
-    return None
-
-
 def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
     lock = threading.Lock()
 
@@ -195,7 +168,7 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
     try:
         http.start()
         daemon.start()
-        _banner(served, tftp_root)
+        _banner(served, tftp_root, config)
         while not stop.is_set() and daemon.running() and http.running():
             stop.wait(0.5)
         if not stop.is_set() and not http.running():
@@ -217,12 +190,12 @@ def _own_files(tftp_root: Path) -> dict[str, Path]:
     return {entry.name: entry for entry in tftp_root.iterdir() if not entry.is_symlink() and entry.is_file()}
 
 
-def _banner(served: plan.Plan, tftp_root: Path) -> None:
+def _banner(served: plan.Plan, tftp_root: Path, config: Path) -> None:
     err = sys.stderr
     span = "-".join(served.dhcp_range) if served.dhcp_range else ""
     mode = "proxyDHCP (addresses come from the site's DHCP server)" if served.proxy else f"DHCP server for {span}"
     print(f"livepxe serve: {served.root} on {served.interface} {served.address}: {mode}; "
-          f"TFTP {tftp_root}; HTTP {served.http_base}; Ctrl-C stops", file=err)
+          f"TFTP {tftp_root}; HTTP {served.http_base}; dnsmasq runs {config}; Ctrl-C stops", file=err)
     routes = [f"BIOS {served.bios}" if served.bios else "", f"UEFI {served.uefi}" if served.uefi else "",
               f"UEFI HTTP Boot {served.uefi_http_url}" if served.uefi_http_url else "",
               f"iPXE {served.ipxe_url}" if served.ipxe_url else ""]
@@ -231,13 +204,4 @@ def _banner(served: plan.Plan, tftp_root: Path) -> None:
         print(f"livepxe serve: WARNING: this is now a DHCP server handing out {span} on {served.interface}: on a "
               "LAN that has a DHCP server this breaks other machines' networking; use it on an isolated lab "
               "network only", file=err)
-    elif served.uefi == grubearly.IMAGE and served.uefi_http_url:
-        print("livepxe serve: note: UEFI clients get an unsigned GRUB that names this server (the signed GRUB "
-              "ignores proxy offers); Secure Boot clients refuse it and go on to UEFI HTTP Boot, where they get "
-              f"{served.uefi_http_url}: the tree's signed shim and GRUB on a RAM disk, then config, kernel and "
-              "initrd over TFTP", file=err)
-    elif served.uefi == grubearly.IMAGE:
-        print("livepxe serve: note: UEFI clients get an unsigned GRUB that names this server (the signed GRUB "
-              "ignores proxy offers); Secure Boot clients refuse it, and this tree has no signed chain to offer "
-              "them: convert on a host with shim-signed and grub-efi-amd64-signed", file=err)
     err.flush()

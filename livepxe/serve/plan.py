@@ -37,6 +37,9 @@ class Plan:
     grub_config: Optional[str]                 # the GRUB config UEFI clients read
     label: str                                 # the image's name, for the PXE menu
     uefi_http: Optional[str] = None            # disk image UEFI HTTP Boot clients get (`sbdisk`), from the root
+    builds: Tuple[str, ...] = ()               # loaders serve makes at start (`loaders.build`)
+    notes: Tuple[str, ...] = ()                # each downgrade `loaders.choose` decided, one line each
+    signed_chain: Optional[Tuple[str, str]] = None   # the tree's shim and GRUB the Secure Boot disk carries
 
     @property
     def proxy(self) -> bool:

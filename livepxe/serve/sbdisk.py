@@ -21,11 +21,12 @@ tools for FAT, as grub-mkrescue uses them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Optional
+from typing import Dict, Optional
 
 from ..errors import LivepxeError
 from . import grubearly
@@ -65,20 +66,33 @@ def build(folder: Path, shim: Path, grub: Path, server: str, grub_config: str) -
     cfg.write_text(config(server, grub_config))
     image = folder / IMAGE
     kib = (shim.stat().st_size + grub.stat().st_size + (1 << 20)) // 1024 + 1024
-    _run(["mkfs.fat", "-C", "-n", "LIVEPXE", str(image), str(kib)])
+    # The same chain and server give the same bytes (print-config's copy equals serve's): the volume id
+    # comes from the contents, and every date from the shim's.
+    digest = hashlib.sha256()
+    for source in (shim, grub, cfg):
+        digest.update(source.read_bytes())
+    stamp = int(shim.stat().st_mtime)
+    os.utime(cfg, (stamp, stamp))
+    env = {"SOURCE_DATE_EPOCH": str(stamp)}
+    fixed = ["mkfs.fat", "-C", "-n", "LIVEPXE", "-i", digest.hexdigest()[:8], "--invariant", str(image), str(kib)]
+    try:
+        _run(fixed, env)
+    except LivepxeError:   # dosfstools before 4.2 (EL8) has no --invariant
+        image.unlink(missing_ok=True)
+        _run([arg for arg in fixed if arg != "--invariant"], env)
     mtools = ["-i", str(image)]
-    _run(["mmd", *mtools, "::/EFI", "::/EFI/BOOT", "::/grub"])
+    _run(["mmd", *mtools, "::/EFI", "::/EFI/BOOT", "::/grub"], env)
     for source, target in ((shim, SHIM), (grub, GRUB), (cfg, CONFIG)):
-        _run(["mcopy", *mtools, str(source), f"::/{target}"])
+        _run(["mcopy", "-m", *mtools, str(source), f"::/{target}"], env)
     image.chmod(0o644)
     return image
 
 
-def _run(cmd: list[str]) -> None:
+def _run(cmd: list[str], env: Optional[Dict[str, str]] = None) -> None:
     tool = _tool(cmd[0]) or cmd[0]
     # MTOOLS_SKIP_CHECK: mtools would otherwise refuse an image without a partition table's geometry.
     proc = subprocess.run([tool, *cmd[1:]], capture_output=True, text=True,
-                          env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+                          env={**os.environ, "MTOOLS_SKIP_CHECK": "1", **(env or {})})
     if proc.returncode != 0:
         why = (proc.stderr or proc.stdout).strip()[-200:]
         raise LivepxeError(f"{cmd[0]} failed making the Secure Boot disk: {why}")

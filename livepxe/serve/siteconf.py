@@ -9,7 +9,9 @@ already names a TFTP server, and an nginx server block for many clients
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Optional
 
 from . import dnsmasq
 from .plan import Plan
@@ -56,9 +58,13 @@ def secure_boot_hint(plan: Plan) -> str:
             f"{plan.ip}\n")
 
 
-def render(plan: Plan) -> str:
-    sections = [("dnsmasq.conf: proxyDHCP + TFTP, as livepxe serve runs it", dnsmasq.render(plan, plan.root)),
-                ("tftp-hpa", tftp_hpa(plan)), ("nginx", nginx_server(plan))]
-    if plan.proxy and plan.uefi:
+def render(plan: Plan, tftp_root: Optional[Path] = None) -> str:
+    """The configs for ``plan``; ``tftp_root`` is where its TFTP files are (the tree's root, or the built loaders')."""
+    root = tftp_root or plan.root
+    served = dataclasses.replace(plan, root=root)
+    sections = [("dnsmasq.conf: proxyDHCP + TFTP, as livepxe serve runs it", dnsmasq.render(plan, root)),
+                ("tftp-hpa", tftp_hpa(served)), ("nginx", nginx_server(served))]
+    if plan.proxy and plan.uefi and not plan.builds:
         sections[0] = (sections[0][0], sections[0][1] + secure_boot_hint(plan))
-    return "\n".join(f"### {title}\n{body}" for title, body in sections)
+    notes = "".join(f"# note: {line}\n" for line in plan.notes)
+    return notes + "\n".join(f"### {title}\n{body}" for title, body in sections)

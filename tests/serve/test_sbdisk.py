@@ -96,7 +96,7 @@ def test_the_proxy_offers_the_disk_to_http_boot_clients_and_dnsmasq_accepts_it(t
 @pytest.mark.parametrize("signed", [True, False])
 def test_serve_offers_the_disk_only_for_a_tree_with_a_signed_chain(tiny_iso, tmp_path, unsigned_grub_host, signed):
     from livepxe import efi, note
-    from livepxe.serve import cli
+    from livepxe.serve import loaders
     from tests.boottest.trees import self_contained
     if signed:  # stand-ins for Debian's signed files: what serve copies, not what boots
         for chain_file in (efi.SIGNED_CHAINS[0].shim, efi.SIGNED_CHAINS[0].grub):
@@ -108,10 +108,8 @@ def test_serve_offers_the_disk_only_for_a_tree_with_a_signed_chain(tiny_iso, tmp
     tree_note = note.read(tree)
     assert tree_note is not None and tree_note.uefi_signed is signed
     served = plan.make(tree, tree_note, "eth0", ipaddress.IPv4Interface(f"{SERVER}/24"), 80)
-    work = tmp_path / "work"
-    work.mkdir()
-    args = type("Args", (), {"uefi": "auto", "tftp_only": True})()
-    served, tftp_root = cli._loaders(served, args, tree_note, work)
+    served = loaders.choose(served, tree_note, "auto", tftp_only=True)
+    tftp_root = loaders.build(served, tmp_path / "work")
     assert served.uefi == "livepxe-grubx64.efi"
     if signed:
         assert served.uefi_http_url == f"http://{SERVER}/{sbdisk.IMAGE}"

@@ -5,10 +5,12 @@ Needs root (network namespaces) and dnsmasq, no QEMU: a few seconds.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 from livepxe.convert import ConvertOptions, convert
 from livepxe.serve import httploader
 from tests.fixtures import netns
-from tests.serve.lan import SERVER, livepxe_serve
+from tests.serve.lan import REPO, SERVER, livepxe_serve
 
 
 @pytest.fixture
@@ -106,3 +108,26 @@ def test_a_tree_in_a_private_folder_is_served_through_a_private_bind_and_left_wh
         assert str(private) not in Path("/proc/self/mountinfo").read_text()
     finally:
         shutil.rmtree(private, ignore_errors=True)
+
+
+def test_print_config_is_the_dnsmasq_config_and_boot_files_serve_runs(lan, tree, tmp_path):
+    """Issue 15: ``--print-config`` renders the one plan ``serve`` carries out, loaders and all."""
+    server = lan.add_host("serve", SERVER)
+    proc, out = livepxe_serve(lan, server, tree, tmp_path)
+    banner = out.read_text()
+    tftp = re.search(r"TFTP (/\S+);", banner)[1]  # type: ignore[index]
+    running = Path(re.search(r"dnsmasq runs (/\S+);", banner)[1]).read_text()  # type: ignore[index]
+    loaders = tmp_path / "loaders"
+    printed = subprocess.run(server.command([sys.executable, "-m", "livepxe", "serve", str(tree), "-i", "eth0",
+                                             "--print-config", "--loader-dir", str(loaders)]),
+                             capture_output=True, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert printed.returncode == 0, printed.stderr
+    section = printed.stdout.split("### ")[1].split("\n", 1)[1]
+    def settings(text: str, root: str) -> list[str]:   # comments aside (the printed one adds advice)
+        return [line for line in text.replace(root, "TFTP").splitlines() if line and not line.startswith("#")]
+
+    assert settings(section, str(loaders)) == settings(running, tftp)
+    for name in sorted(p.name for p in Path(tftp).iterdir() if not p.is_symlink()):
+        assert (loaders / name).read_bytes() == (Path(tftp) / name).read_bytes(), name
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0

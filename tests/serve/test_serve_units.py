@@ -17,7 +17,7 @@ import pytest
 from livepxe import note
 from livepxe.cli import main
 from livepxe.errors import LivepxeError
-from livepxe.serve import cli, dnsmasq, grubearly, httploader, netif, plan, reach, siteconf
+from livepxe.serve import cli, dnsmasq, grubearly, httploader, loaders, netif, plan, reach, siteconf
 from livepxe.serve.http import Request, TreeServer
 from livepxe.serve.steps import Step, StepLog
 from tests.boottest.trees import self_contained
@@ -190,14 +190,25 @@ def _free_port() -> int:
 @pytest.mark.skipif(shutil.which("dnsmasq") is None or shutil.which("nginx") is None, reason="needs dnsmasq and nginx")
 def test_print_config_is_accepted_by_dnsmasq_and_nginx_serves_the_tree(tree, tmp_path, capsys):
     port = _free_port()
-    assert main(["serve", str(tree), "--interface", "eth9", "--address", "127.0.0.1", "--http-port", str(port),
-                 "--print-config"]) == 0
+    command = ["serve", str(tree), "--interface", "eth9", "--address", "127.0.0.1", "--http-port", str(port),
+               "--print-config"]
+    builds = cli.serve_plan(cli_args(command), note.read(tree), ipaddress.IPv4Interface("127.0.0.1/24"),  # type: ignore[arg-type]
+                            None).builds
+    if builds:   # serve would hand out loaders it builds: the printed configs need them written somewhere
+        assert main(command) == 1
+        assert "give --loader-dir DIR" in capsys.readouterr().err
+        command += ["--loader-dir", str(tmp_path / "loaders")]
+    assert main(command) == 0
     out = capsys.readouterr().out
+    served_root = tmp_path / "loaders" if builds else tree.absolute()
     sections = dict(part.split("\n", 1) for part in out.split("### ")[1:])
     conf = tmp_path / "dnsmasq.conf"
     conf.write_text(next(body for title, body in sections.items() if title.startswith("dnsmasq")))
     dnsmasq.check(conf)
-    assert f'TFTP_DIRECTORY="{tree.absolute()}"' in sections["tftp-hpa"]
+    assert f'TFTP_DIRECTORY="{served_root}"' in sections["tftp-hpa"]
+    assert f"tftp-root={served_root}" in sections[next(t for t in sections if t.startswith("dnsmasq"))]
+    for name in builds and (httploader.IMAGE, grubearly.IMAGE):
+        assert (served_root / name).is_file() and name in out
     nginx = tmp_path / "nginx.conf"
     nginx.write_text(siteconf.nginx_main(sections["nginx"], tmp_path))
     command = ["nginx", "-c", str(nginx), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")]
@@ -220,6 +231,12 @@ def test_print_config_is_accepted_by_dnsmasq_and_nginx_serves_the_tree(tree, tmp
     assert body == (tree / "boot.ipxe").read_bytes()
 
 
+def cli_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_parser(parser.add_subparsers())
+    return parser.parse_args(argv)
+
+
 @pytest.mark.parametrize("port, device", [(80, "http,198.18.0.2"), (8080, "tftp,198.18.0.2")])
 def test_early_grub_config_names_the_server_and_the_trees_config(port, device):
     text = grubearly.early_config("198.18.0.2", "grub/grub.cfg", port)
@@ -240,10 +257,8 @@ def test_bios_clients_get_http_only_for_initrds_lpxelinux_was_seen_to_load(tree,
     tree_note = note.read(tree)
     assert tree_note is not None
     tree_note = dataclasses.replace(tree_note, initrd_bytes=initrd_mib << 20)
-    served = plan.make(tree, tree_note, "eth0", ADDRESS, 80)
-    args = argparse.Namespace(uefi="signed", tftp_only=False)
-    work = tmp_path / "work"
-    work.mkdir()
-    served, _ = cli._loaders(served, args, tree_note, work)
+    served = loaders.choose(plan.make(tree, tree_note, "eth0", ADDRESS, 80), tree_note, "signed")
     assert (served.bios == httploader.IMAGE) is lpxelinux
-    assert ("load the 1058 MiB initrd over TFTP" in capsys.readouterr().err) is not lpxelinux
+    assert any("load the 1058 MiB initrd over TFTP" in line for line in served.notes) is not lpxelinux
+    tftp_root = loaders.build(served, tmp_path / "work")
+    assert (tftp_root / httploader.IMAGE).is_file() is lpxelinux

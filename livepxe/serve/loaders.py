@@ -1,0 +1,97 @@
+"""Which loaders ``serve`` hands out, decided once into the `Plan`, and the folder that carries the ones it builds.
+
+`choose` is the whole loader policy: BIOS clients without iPXE get
+``lpxelinux.0`` with the tree's URL embedded (`httploader`) unless
+``--tftp-only``, pxelinux-options is missing or the initrd is larger than
+lpxelinux was seen to load; UEFI clients behind a proxy offer get an early
+GRUB that names this server (`grubearly`) unless the tree's signed GRUB
+reads proxy offers itself (Fedora's and EL's build does), and Secure Boot
+clients, which refuse that GRUB, a RAM-disk image of the tree's signed
+chain by UEFI HTTP Boot (`sbdisk`).  Each downgrade is a note the plan
+carries, printed once at start.  `build` makes what the plan names, into a
+folder of links to the tree's entries plus those loaders: never into the tree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+from .. import efi
+from ..note import TreeNote
+from . import grubearly, httploader, sbdisk
+from .plan import Plan
+
+UEFI_CHOICES = ("auto", "signed", "early")
+#: Signed chains whose GRUB reads a proxy offer (Fedora's carries "efinet: Add DHCP proxy support").
+PROXY_AWARE = tuple(chain.name for chain in efi.SIGNED_CHAINS if chain.name.startswith("Fedora"))
+#: What `Plan.builds` may name.
+LPXELINUX, EARLY_GRUB, SECURE_BOOT_DISK = "lpxelinux", "early-grub", "secure-boot-disk"
+
+
+def choose(plan: Plan, tree_note: TreeNote, uefi: str = "auto", tftp_only: bool = False) -> Plan:
+    """``plan`` with its boot files, the loaders to build and the downgrade notes decided."""
+    builds: List[str] = []
+    notes: List[str] = []
+    bios, uefi_file, uefi_http = plan.bios, plan.uefi, None
+    chain: Optional[Tuple[str, str]] = None
+    if plan.bios is not None and not tftp_only:
+        if httploader.find() is None:
+            notes.append("BIOS clients without iPXE fetch everything over TFTP (pxelinux.0): lpxelinux.0 or "
+                         "pxelinux-options is missing; install pxelinux + syslinux-utils (Debian) or "
+                         "syslinux-nonlinux + syslinux (Fedora/EL) for HTTP after the first loader")
+        elif not httploader.carries(tree_note.initrd_bytes):
+            notes.append(f"BIOS clients without iPXE load the {tree_note.initrd_bytes >> 20} MiB initrd over TFTP "
+                         f"(pxelinux.0): lpxelinux's HTTP was not seen to load more than "
+                         f"{httploader.LARGEST_INITRD >> 20} MiB; iPXE clients still use HTTP")
+        else:
+            builds.append(LPXELINUX)
+            bios = httploader.IMAGE
+    if uefi == "auto":
+        uefi = "signed" if not plan.proxy or tree_note.uefi_loaders in PROXY_AWARE else "early"
+    if uefi == "early" and plan.uefi is not None and plan.grub_config is not None:
+        builds.append(EARLY_GRUB)
+        uefi_file = grubearly.IMAGE
+        chain = signed_chain(plan, tree_note)
+        if chain is not None:
+            builds.append(SECURE_BOOT_DISK)
+            uefi_http = sbdisk.IMAGE
+            notes.append("UEFI clients get an unsigned GRUB that names this server (the signed GRUB ignores "
+                         "proxy offers); Secure Boot clients refuse it and go on to UEFI HTTP Boot, where they "
+                         f"get {plan.http_base}{sbdisk.IMAGE}: the tree's signed shim and GRUB on a RAM disk, then "
+                         "config, kernel and initrd over TFTP")
+        else:
+            notes.append("UEFI clients get an unsigned GRUB that names this server (the signed GRUB ignores "
+                         "proxy offers); Secure Boot clients refuse it, and this tree has no signed chain to "
+                         "offer them: convert on a host with the distribution's signed shim and GRUB")
+    return dataclasses.replace(plan, bios=bios, uefi=uefi_file, uefi_http=uefi_http, builds=tuple(builds),
+                               notes=tuple(notes), signed_chain=chain if uefi_http else None)
+
+
+def signed_chain(plan: Plan, tree_note: TreeNote) -> Optional[Tuple[str, str]]:
+    """The tree's shim and the signed GRUB beside it (paths from the root), when the tree carries a signed chain."""
+    if plan.uefi is None or not tree_note.uefi_signed:
+        return None
+    shim = plan.uefi
+    grub = str(Path(shim).with_name("grubx64.efi"))
+    return (shim, grub) if (plan.root / shim).is_file() and (plan.root / grub).is_file() else None
+
+
+def build(plan: Plan, folder: Path) -> Path:
+    """The TFTP root ``plan`` serves: the tree's root, or ``folder`` holding links to it plus the built loaders."""
+    if not plan.builds:
+        return plan.root
+    folder.mkdir(mode=0o755)
+    for entry in plan.root.iterdir():
+        (folder / entry.name).symlink_to(entry)
+    if LPXELINUX in plan.builds:
+        httploader.build(folder, plan.http_base)
+    if EARLY_GRUB in plan.builds:
+        assert plan.grub_config is not None
+        grubearly.build(folder, plan.ip, plan.grub_config, plan.http_port)
+    if SECURE_BOOT_DISK in plan.builds:
+        assert plan.signed_chain is not None and plan.grub_config is not None
+        shim, grub = plan.signed_chain
+        sbdisk.build(folder, plan.root / shim, plan.root / grub, plan.ip, plan.grub_config)
+    return folder

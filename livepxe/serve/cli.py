@@ -159,7 +159,7 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
     dnsmasq.check(config)
     try:
         http = TreeServer(served.root, served.ip, served.http_port, steps.http_request,
-                          _own_files(tftp_root) if tftp_root != served.root else {})
+                          _own_files(tftp_root) if tftp_root != served.root else {}, device=served.interface)
     except OSError as exc:
         raise bind_error(served.ip, served.http_port, exc) from None
     daemon = dnsmasq.Dnsmasq(config, steps.dnsmasq_line)

@@ -25,6 +25,8 @@ from .plan import Plan
 log = logging.getLogger(__name__)
 #: x86-64 UEFI by option 93: 7 (the standard), 9 (sent by some firmware; "BC_EFI" to dnsmasq).
 UEFI_CSAS = ("x86-64_EFI", "BC_EFI")
+#: TFTP transfers at once (dnsmasq's default is 50): a lab's boot storm, Secure Boot clients fetching everything.
+TFTP_MAX = 500
 #: How long dnsmasq may take to bind its sockets or to exit on SIGTERM.
 START_SECONDS = 5.0
 STOP_SECONDS = 5.0
@@ -48,7 +50,7 @@ def render(plan: Plan, tftp_root: Path, leasefile: Optional[Path] = None) -> str
     """The whole dnsmasq.conf: no DNS, DHCP (proxy or range) and TFTP on ``plan.interface`` only."""
     lines = ["# Written by livepxe serve; dnsmasq --test accepts it.",
              "port=0", f"interface={_value(plan.interface, 'interface')}", "bind-interfaces", "log-dhcp",
-             "enable-tftp", f"tftp-root={_value(str(tftp_root), 'TFTP root')}",
+             "enable-tftp", f"tftp-root={_value(str(tftp_root), 'TFTP root')}", f"tftp-max={TFTP_MAX}",
              "dhcp-match=set:efi-x86_64,option:client-arch,7",
              "dhcp-match=set:efi-x86_64,option:client-arch,9",
              "dhcp-userclass=set:ipxe,iPXE"]

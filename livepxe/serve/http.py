@@ -58,18 +58,22 @@ def unprivileged_ids() -> tuple[int, int]:
 class TreeServer:
     """Serves ``root`` (and ``extras``: URL path -> a file of serve's own) on ``address:port`` until `stop`.
 
-    ``prefix`` is the URL path the tree is served under.  The socket is
+    ``prefix`` is the URL path the tree is served under; ``device`` the only
+    interface it answers on (root only).  The socket is
     bound here, so a taken port fails at construction and `port` is known
     before `start`.
     """
 
     def __init__(self, root: Path, address: str, port: int, on_request: Callable[[Request], None],
                  extras: Optional[Mapping[str, Path]] = None, prefix: str = "/",
-                 idle_seconds: Optional[float] = None, max_clients: Optional[int] = None) -> None:
+                 idle_seconds: Optional[float] = None, max_clients: Optional[int] = None,
+                 device: Optional[str] = None) -> None:
         self.on_request = on_request
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if device:   # answer only on the LAN being served, even where a client routes to us from another
+                self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
             self.listener.bind((address, port))
             self.listener.listen(BACKLOG)
             self.root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)

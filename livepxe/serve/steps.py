@@ -16,9 +16,10 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Generic, Optional, TypeVar
 
 from ..bootconf.text import printable
 from .http import Request
@@ -76,6 +77,27 @@ def arp_mac(ip: str, table: Path = Path("/proc/net/arp")) -> Optional[str]:
     return None
 
 
+#: Clients (transactions, MACs, addresses) remembered per table; a lab has hundreds, not thousands.
+CLIENTS_KEPT = 4096
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Recent(OrderedDict, Generic[K, V]):
+    """A dict that forgets its least recently written entries beyond ``limit``."""
+
+    def __init__(self, limit: int = CLIENTS_KEPT) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: K, value: V) -> None:
+        if key in self:
+            self.move_to_end(key)
+        super().__setitem__(key, value)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
 class StepLog:
     """Turns dnsmasq log lines and HTTP requests into `Step`s for ``emit``.
 
@@ -89,12 +111,13 @@ class StepLog:
         self.emit = emit
         self.clock = clock
         self.arp = arp
-        self.arch: dict[str, int] = {}          # xid -> client architecture
-        self.ipxe: set[str] = set()             # xids whose client runs iPXE
-        self.firmware: dict[str, str] = {}      # MAC -> firmware name
-        self.macs: dict[str, str] = {}          # IP -> MAC
-        self.last_step: dict[str, float] = {}   # MAC -> when its previous step was seen
-        self.last_what: dict[str, str] = {}     # MAC -> its previous step, to drop repeats
+        # Each table keeps the newest CLIENTS_KEPT entries: spoofed DISCOVERs cannot grow them without bound.
+        self.arch: Recent[str, int] = Recent()          # xid -> client architecture
+        self.ipxe: Recent[str, bool] = Recent()         # xids whose client runs iPXE
+        self.firmware: Recent[str, str] = Recent()      # MAC -> firmware name
+        self.macs: Recent[str, str] = Recent()          # IP -> MAC
+        self.last_step: Recent[str, float] = Recent()   # MAC -> when its previous step was seen
+        self.last_what: Recent[str, str] = Recent()     # MAC -> its previous step, to drop repeats
         self.lock = threading.Lock()
 
     def dnsmasq_line(self, line: str) -> None:
@@ -123,7 +146,7 @@ class StepLog:
         if arch:
             self.arch[xid] = int(arch["arch"])
         elif body == "user class: iPXE":
-            self.ipxe.add(xid)
+            self.ipxe[xid] = True
         elif (pxe := _PXE.match(body)) is not None:
             self._known(pxe["mac"], pxe["ip"], xid)
             what = "dhcp proxy offer" if pxe["file"] == "proxy" else f"dhcp boot {pxe['file']}"

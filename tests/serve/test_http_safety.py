@@ -297,3 +297,16 @@ def test_the_worker_dies_with_its_parent_even_by_sigkill(tree):
     else:
         os.kill(worker, signal.SIGKILL)
         pytest.fail("the HTTP worker outlived its parent")
+
+
+def test_spoofed_dhcp_clients_do_not_grow_the_step_tables(tmp_path):
+    # Low 14: 20,000 spoofed DISCOVERs grew the per-client tables by 8.8 MB.
+    from livepxe.serve.steps import CLIENTS_KEPT, StepLog
+    log = StepLog(tmp_path, lambda step: None, arp=lambda ip: None)
+    for n in range(20000):
+        mac = f"52:54:{n >> 16 & 255:02x}:{n >> 8 & 255:02x}:{n & 255:02x}:01"
+        log.dnsmasq_line(f"dnsmasq-dhcp[1]: {n} vendor class: PXEClient:Arch:00007:UNDI:003000")
+        log.dnsmasq_line(f"dnsmasq-dhcp[1]: {n} user class: iPXE")
+        log.dnsmasq_line(f"dnsmasq-dhcp[1]: {n} PXE(eth0) 198.18.{n >> 8 & 255}.{n & 255} {mac} proxy")
+    for table in (log.arch, log.ipxe, log.firmware, log.macs, log.last_step, log.last_what):
+        assert len(table) <= CLIENTS_KEPT

@@ -70,7 +70,8 @@ def check_sums(root: Path, sums: dict[str, str], report: Report) -> None:
         elif sha256_file(path) != digest:
             report.problems.append(f"{relpath}: checksum differs from {SUMS} (corrupted or changed)")
             bad += 1
-    report.checked.append(f"{SUMS}: {len(sums) - bad}/{len(sums)} files match")
+    if not bad:   # a mismatch is a problem above, never an "ok" line
+        report.checked.append(f"{SUMS}: all {len(sums)} files match")
 
 
 def inside_root(root: Path, relpath: str) -> Path | None:
@@ -200,11 +201,19 @@ def check_grub_syntax(root: Path, relpath: str, report: Report) -> None:
         report.checked.append(f"{relpath}: GRUB's own parser accepts it")
 
 
-def _locate(tree: Path) -> tuple[Path, TreeNote | None, dict[str, str] | None]:
-    """The TFTP root, the note and the manifest of a tree or an integrated tree's image folder."""
+def require_folder(tree: Path) -> Path:
+    """``tree`` made absolute; one line when it is missing or not a folder (verify and serve say the same)."""
     tree = tree.absolute()
+    if not tree.exists():
+        raise LivepxeError(f"{tree} does not exist; give a tree written by livepxe (the tree, or its --imagedir)")
     if not tree.is_dir():
         raise LivepxeError(f"{tree} is not a folder; give a tree written by livepxe (the tree, or its --imagedir)")
+    return tree
+
+
+def _locate(tree: Path) -> tuple[Path, TreeNote | None, dict[str, str] | None]:
+    """The TFTP root, the note and the manifest of a tree or an integrated tree's image folder."""
+    tree = require_folder(tree)
     tree_note = note.read(tree)
     sums_path = tree / SUMS
     sums = parse_sha256sums(sums_path.read_text(errors="replace")) if sums_path.is_file() else None

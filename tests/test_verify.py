@@ -107,3 +107,22 @@ def test_a_missing_boot_file_named_for_dhcp_fails(tree):
     (tree / "boot.ipxe").rename(tree / "moved.ipxe")
     problems = verify(tree).problems
     assert "livepxe.json: the ipxe boot file boot.ipxe is not under the TFTP root " + str(tree) in problems
+
+
+def test_a_changed_file_gives_no_ok_line_for_the_manifest(tiny_iso, tmp_path):
+    # Issue 19 item 7: "ok: SHA256SUMS: 11/12 files match" was printed for a failing tree.
+    from livepxe.convert import ConvertOptions, convert
+    from livepxe.verify import verify as check
+    tree = convert(ConvertOptions(iso=tiny_iso, output=tmp_path / "tree", progress=False)).root
+    assert any("SHA256SUMS: all" in line for line in check(tree).checked)
+    with open(tree / "vmlinuz0", "r+b") as kernel:
+        kernel.write(b"X")
+    report = check(tree)
+    assert not report.ok and not any("SHA256SUMS" in line for line in report.checked)
+
+
+def test_a_missing_tree_is_named_the_same_by_verify_and_serve(tmp_path, capsys):
+    from livepxe.cli import main as livepxe
+    for command in (["verify"], ["serve", "-i", "lo"]):
+        assert livepxe([*command[:1], str(tmp_path / "nowhere"), *command[1:]]) != 0
+        assert f"{tmp_path / 'nowhere'} does not exist" in capsys.readouterr().err

@@ -24,7 +24,7 @@ from typing import Iterator, Optional, Tuple
 
 from .. import note
 from ..errors import LivepxeError
-from ..verify import verify
+from ..verify import require_folder, verify
 from . import dnsmasq, loaders, netif, plan, reach, siteconf
 from .http import TreeServer, bind_error
 from .steps import Step, StepLog
@@ -64,7 +64,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    tree_note = note.read(args.tree.absolute())
+    tree_note = note.read(require_folder(args.tree))
     if tree_note is None:
         raise LivepxeError(f"{args.tree} has no livepxe.json: give a tree written by livepxe convert")
     dhcp_range = plan.parse_range(args.dhcp) if args.dhcp else None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Tuple
 
+from ..errors import LivepxeError
 from . import host
 from .machine import DEFAULT_MAC
 from .tree import MODES
@@ -59,14 +60,20 @@ def add_arguments(parser: argparse.ArgumentParser, default_modes: str) -> None:
     group.add_argument("--config", metavar="PATH",
                        help="the config to boot, from the TFTP root (for bios a bare NAME means pxelinux.cfg/NAME; "
                             "default: the tree's own)")
-    group.add_argument("--bootfile", metavar="PATH",
-                       help="the boot file, from the TFTP root (default: the tree's, or the root's own loader)")
+    group.add_argument("--loader", dest="bootfile", metavar="PATH",
+                       help="the first loader the client fetches (its DHCP boot file), from the TFTP root (default: "
+                            "the tree's, or the root's own loader)")
+    # convert's --bootfile names an image's boot config; here it meant the loader: one meaning, one name.
+    group.add_argument("--bootfile", dest="old_bootfile", help=argparse.SUPPRESS)
     group.add_argument("--firmware", type=Path, metavar="FILE",
                        help="guest firmware for -bios (default: SeaBIOS for bios and ipxe, the host's OVMF for uefi)")
     group.add_argument("--lines", type=int, default=25, metavar="N", help="console lines shown on failure (default 25)")
 
 
 def from_args(args: argparse.Namespace) -> BootOptions:
+    if getattr(args, "old_bootfile", None):
+        raise LivepxeError("boot-test takes the first loader as --loader PATH; --bootfile (as in convert) names an "
+                           "image's boot config, which boot-test takes as --config NAME")
     return BootOptions(modes=tuple(args.modes) if args.modes else None, marker=args.marker, timeout=args.timeout,
                        memory_mib=args.memory, accel=args.accel or host.accel_from_env(), mac=args.mac,
                        console_log=args.console_log, as_is=args.as_is, config=args.config, bootfile=args.bootfile,

@@ -28,7 +28,7 @@ def boot_tree(folder: Path, options: BootOptions, default_modes: Sequence[str],
     """Boot the tree in ``folder`` by each mode asked for; True when at least one booted and all passed."""
     wanted = options.modes or tuple(default_modes)
     if (options.config or options.bootfile) and len(set(wanted)) != 1:
-        raise LivepxeError("--config and --bootfile name the files of one boot path: choose it with --mode")
+        raise LivepxeError("--config and --loader name the files of one boot path: choose it with --mode")
     tree = locate(folder, options.config)
     ready: list[Route] = []
     http_base = tree.note.http_boot if tree.note else None

@@ -125,7 +125,7 @@ class BootTree:
             what = bios if mode == "bios" else "UEFI loaders (shim/GRUB)"
             return f"the tree has no {what}: convert it on a host that has them"
         names = " or ".join(BIOS_LOADERS if mode == "bios" else UEFI_LOADERS)
-        return f"the TFTP root {self.root} has no {mode.upper()} loader ({names}); name one with --bootfile"
+        return f"the TFTP root {self.root} has no {mode.upper()} loader ({names}); name one with --loader"
 
     def _named(self, route: Route) -> tuple[list[str], list[str]]:
         """The kernel and initrds of the entry the client boots unattended, as paths from the root."""

@@ -17,6 +17,7 @@ import pytest
 from livepxe.boottest import host, modes, options
 from livepxe.boottest.machine import BootResult, Machine, Watch
 from livepxe.cli import build_parser, main
+from livepxe.errors import LivepxeError
 from tests.boottest import trees
 
 MAC_CONFIG = "pxelinux.cfg/01-52-54-00-12-34-56"
@@ -93,7 +94,7 @@ def test_verify_boot_boots_an_integrated_tree_and_skips_what_its_root_lacks(qemu
     status, out = run(capsys, "verify", str(image), "--boot", "--marker", "MARK")
     assert status == 0 and out[-1] == "verify: PASS"
     assert f"boot uefi: skipped, the TFTP root {root} has no UEFI loader (bootx64.efi or shimx64.efi or " \
-           "grubnetx64.efi or grubx64.efi); name one with --bootfile" in out
+           "grubnetx64.efi or grubx64.efi); name one with --loader" in out
     bios, ipxe = qemu.boots
     assert bios.machine.bootfile == "pxelinux.0" and bios.watch == Watch.marker("MARK")
     assert "/live/f41/vmlinuz0" in bios.served[MAC_CONFIG] and "console=ttyS0,115200" in bios.served[MAC_CONFIG]
@@ -167,7 +168,7 @@ def test_config_with_several_modes_is_refused_in_one_line(qemu, tiny_iso, tmp_pa
     tree = trees.self_contained(tiny_iso, tmp_path / "t")
     assert main(["verify", str(tree), "--boot", "--config", "default"]) == 1
     assert capsys.readouterr().err.strip() == (
-        "livepxe: error: --config and --bootfile name the files of one boot path: choose it with --mode")
+        "livepxe: error: --config and --loader name the files of one boot path: choose it with --mode")
 
 
 def test_cli_rejects_a_missing_tree_in_one_line(qemu, tmp_path, capsys):
@@ -193,7 +194,7 @@ def parsed(*argv: str) -> argparse.Namespace:
 
 def test_both_commands_share_one_option_set_and_the_old_spellings():
     common = ["--marker", "M", "--timeout", "90", "--accel", "tcg", "--mac", "52:54:00:00:00:01", "--as-is",
-              "--config", "c", "--bootfile", "b", "--firmware", "/fw", "--console-log", "/log", "--lines", "5"]
+              "--config", "c", "--loader", "b", "--firmware", "/fw", "--console-log", "/log", "--lines", "5"]
     by_boot_test = options.from_args(parsed("boot-test", "T", "--mode", "ipxe", "--memory", "2048", *common))
     by_verify = options.from_args(parsed("verify", "T", "--boot", "--only", "ipxe", "--ram", "2048", *common))
     assert by_boot_test == by_verify == options.BootOptions(
@@ -209,3 +210,9 @@ def test_accelerator_comes_from_the_one_environment_variable(monkeypatch):
     assert options.from_args(parsed("verify", "T", "--boot", "--accel", "tcg")).accel == "tcg"
     monkeypatch.delenv(host.ACCEL_ENV)
     assert options.from_args(parsed("boot-test", "T")) == options.BootOptions()
+
+
+def test_bootfile_has_one_meaning_convert_s(capsys):
+    # Issue 19 item 6: boot-test's --bootfile named the loader, convert's names the boot config.
+    with pytest.raises(LivepxeError, match="--loader PATH"):
+        options.from_args(parsed("boot-test", "T", "--bootfile", "pxelinux.0"))

@@ -38,7 +38,7 @@ def test_a_root_without_loaders_says_which_it_lacks(tiny_iso, tmp_path):
     tree = locate(trees.integrated(tiny_iso, tmp_path / "root", loaders=False))
     root = tmp_path / "root"
     assert tree.route("bios").missing == (f"the TFTP root {root} has no BIOS loader (pxelinux.0 or lpxelinux.0); "
-                                          "name one with --bootfile")
+                                          "name one with --loader")
     assert "has no UEFI loader (bootx64.efi or shimx64.efi or grubnetx64.efi or grubx64.efi)" \
         in tree.route("uefi").missing
     assert not tree.route("ipxe").missing  # QEMU's NIC ROM is the iPXE loader

@@ -20,6 +20,7 @@ from .bootconf import printable
 from .convert import ConvertResult, convert
 from .errors import LivepxeError
 from .netboot import dhcp_snippets
+from .note import TreeNote
 from .options import Compression, ConvertOptions, InitrdMode, Payload, choices
 
 #: Modules that add a subcommand: each has add_parser(subparsers) setting ``func``.
@@ -92,7 +93,22 @@ def summary(result: ConvertResult) -> str:
     firmware = ", ".join(f"{kind} {path}" for kind, path in note.boot_files.items() if path) or "none"
     lines.append(f"  client RAM by mode: ISO in initrd {note.client_ram_mib.bundled} MiB, ISO over HTTP (--http-url) "
                  f"{note.client_ram_mib.http} MiB; boot files: {firmware}")
+    if result.layout.integrated:
+        lines += next_steps(result.root, note)
     return "\n".join(lines)
+
+
+def next_steps(root: Path, note: TreeNote) -> list[str]:
+    """How clients reach an integrated image: what the root's menus or DHCP must name (issue 19 item 6)."""
+    image = root / note.image_dir
+    ways = {"pxelinux": "pxelinux (BIOS): a menu entry 'CONFIG {path}', or a copy as pxelinux.cfg/01-<mac>",
+            "grub": "GRUB (UEFI): a menu entry 'configfile /{path}'",
+            "ipxe": "iPXE: 'chain http://SERVER/{path}' (or tftp://SERVER/{path})"}
+    lines = ["  next: clients reach this image through the root's own loaders and menus:"]
+    lines += [f"    {ways[kind].format(path=printable(path))}" for kind, path in sorted(note.configs.items())
+              if kind in ways]
+    lines.append(f"    or serve it alone: sudo livepxe serve {printable(str(image))} --interface IF")
+    return lines
 
 
 def run_convert(args: argparse.Namespace) -> int:

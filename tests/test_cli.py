@@ -18,3 +18,17 @@ def test_convert_writes_a_summary(tiny_iso, tmp_path, capsys):
     assert cli.iso_to_pxeboot_main([str(tiny_iso), "-o", str(tmp_path / "t")]) == 0
     out = capsys.readouterr().out
     assert "initrd0.img" in out and "client RAM needed:" in out and "root=live:/Fedora-Tiny-Live.iso" in out
+
+
+def test_an_integrated_image_says_how_clients_reach_it(tiny_iso, tmp_path, capsys):
+    # Issue 19 item 6: after --tftproot/--imagedir/--bootfile nothing said what to point DHCP or a menu at.
+    from livepxe.cli import iso_to_pxeboot_main
+    root = tmp_path / "tftp"
+    root.mkdir()
+    assert iso_to_pxeboot_main([str(tiny_iso), "--tftproot", str(root), "--imagedir", "live/a",
+                                "--bootfile", "live.a"]) == 0
+    out = capsys.readouterr().out
+    assert "next: clients reach this image" in out
+    assert "CONFIG pxelinux.cfg/live.a" in out and "configfile /grub/live.a.cfg" in out
+    assert f"livepxe serve {root / 'live/a'}" in out
+    assert (root / "pxelinux.cfg/live.a").is_file() and (root / "grub/live.a.cfg").is_file()

@@ -8,13 +8,14 @@ GRUB that names this server (`grubearly`) unless the tree's signed GRUB
 reads proxy offers itself (Fedora's and EL's build does), and Secure Boot
 clients, which refuse that GRUB, a RAM-disk image of the tree's signed
 chain by UEFI HTTP Boot (`sbdisk`).  Each downgrade is a note the plan
-carries, printed once at start.  `build` makes what the plan names, into a
-folder of links to the tree's entries plus those loaders: never into the tree.
+carries, printed once at start.  `build` makes what the plan names into a
+new folder, then links the tree's other entries beside them: never into the tree.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -83,8 +84,6 @@ def build(plan: Plan, folder: Path) -> Path:
     if not plan.builds:
         return plan.root
     folder.mkdir(mode=0o755)
-    for entry in plan.root.iterdir():
-        (folder / entry.name).symlink_to(entry)
     if LPXELINUX in plan.builds:
         httploader.build(folder, plan.http_base)
     if EARLY_GRUB in plan.builds:
@@ -94,4 +93,9 @@ def build(plan: Plan, folder: Path) -> Path:
         assert plan.signed_chain is not None and plan.grub_config is not None
         shim, grub = plan.signed_chain
         sbdisk.build(folder, plan.root / shim, plan.root / grub, plan.ip, plan.grub_config)
+    # Links to the tree come last, and never replace a file of ours: built into an empty folder, a loader
+    # is never written through a link a hostile tree planted under the same name.
+    for entry in plan.root.iterdir():
+        if not os.path.lexists(folder / entry.name):
+            (folder / entry.name).symlink_to(entry)
     return folder

@@ -310,3 +310,28 @@ def test_spoofed_dhcp_clients_do_not_grow_the_step_tables(tmp_path):
         log.dnsmasq_line(f"dnsmasq-dhcp[1]: {n} PXE(eth0) 198.18.{n >> 8 & 255}.{n & 255} {mac} proxy")
     for table in (log.arch, log.ipxe, log.firmware, log.macs, log.last_step, log.last_what):
         assert len(table) <= CLIENTS_KEPT
+
+
+def test_loaders_serve_builds_are_never_written_through_the_trees_links(tiny_iso, tmp_path):
+    """A tree entry named like a loader serve builds, linked to a host file, must not lead root to write there."""
+    import ipaddress
+
+    from livepxe import note
+    from livepxe.convert import ConvertOptions, convert
+    from livepxe.serve import grubearly, httploader, loaders, plan
+    tree = convert(ConvertOptions(iso=tiny_iso, output=tmp_path / "tree", progress=False)).root
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"host file\n")
+    for name in (httploader.IMAGE, grubearly.IMAGE, "early.cfg", "secureboot-grub.cfg"):
+        (tree / name).symlink_to(victim)
+    tree_note = note.read(tree)
+    assert tree_note is not None
+    served = loaders.choose(plan.make(tree, tree_note, "eth0", ipaddress.IPv4Interface("198.18.0.2/24"), 80),
+                            tree_note, "early")
+    if not served.builds:
+        pytest.skip("this host builds no loaders (needs pxelinux-options or grub-mkimage)")
+    folder = loaders.build(served, tmp_path / "mirror")
+    assert victim.read_bytes() == b"host file\n"
+    built = {name for name in os.listdir(folder) if not (folder / name).is_symlink()}
+    assert grubearly.IMAGE in built or httploader.IMAGE in built
+    assert all((folder / name).is_symlink() for name in os.listdir(folder) if name not in built)

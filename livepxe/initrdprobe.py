@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import os
 import posixpath
-import shutil
-import subprocess
 from pathlib import Path
 
 from . import cpioscan
+from .host import run
 
 LIVENET = ("usr/sbin/livenetroot", "sbin/livenetroot")
 NETROOT_HANDLERS = ("usr/sbin/ifup", "sbin/ifup", "usr/libexec/nm-initrd-generator", "usr/lib/nm-initrd-generator",
@@ -63,13 +62,12 @@ def main_archive_offset(path: Path, offset: int = 0, length: int | None = None) 
 
 def file_names(path: Path, offset: int = 0, length: int | None = None) -> set[str] | None:
     """Names in the initrd's main archive; None when it cannot be listed (no bsdtar, unknown format)."""
-    bsdtar = shutil.which("bsdtar")
-    if bsdtar is None:
+    if run.which("bsdtar") is None:
         return None
     start = main_archive_offset(path, offset, length)
     with open(path, "rb") as source:
         source.seek(start)
-        proc = subprocess.run([bsdtar, "-tf", "-"], stdin=source, capture_output=True)
+        proc = run.run("bsdtar", ["-tf", "-"], stdin=source, check=False, text=False)
     if proc.returncode != 0:
         return None
     return {line.lstrip("./") for line in proc.stdout.decode(errors="replace").splitlines()}
@@ -106,13 +104,11 @@ def live_modules(path: Path, offset: int = 0, length: int | None = None) -> set[
     end = offset + (length if length is not None else path.stat().st_size - offset)
     if "dmsquash-live" in found or start >= end:
         return found
-    bsdtar = shutil.which("bsdtar")
-    if bsdtar is None:
+    if run.which("bsdtar") is None:
         return None
     with open(path, "rb") as source:
         source.seek(start)
-        with subprocess.Popen([bsdtar, "-tf", "-"], stdin=source, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL) as proc:
+        with run.popen("bsdtar", ["-tf", "-"], stdin=source, stdout=run.PIPE, stderr=run.DEVNULL) as proc:
             assert proc.stdout is not None
             for line in proc.stdout:
                 module = _live_module(line.decode(errors="replace").strip())

@@ -1,7 +1,7 @@
 """Find the host's network bootloaders (pxelinux) to copy into a tree.
 
-Distributions keep SYSLINUX in different places; we look where Fedora/EL
-and Debian/Ubuntu put them, after ``$LIVEPXE_SYSLINUX_DIR`` if set.
+Distributions keep SYSLINUX in different places (`livepxe.host.table`); we
+look in each, after ``$LIVEPXE_SYSLINUX_DIR`` if set.
 """
 
 from __future__ import annotations
@@ -9,12 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-SYSLINUX_DIRS = (
-    "/usr/share/syslinux",              # Fedora, EL
-    "/usr/lib/PXELINUX",                # Debian, Ubuntu: pxelinux.0, lpxelinux.0
-    "/usr/lib/syslinux/modules/bios",   # Debian, Ubuntu: *.c32
-    "/usr/lib/syslinux",
-)
+from .host.table import SYSLINUX_DIRS
 
 #: What a config with plain LABEL/KERNEL/APPEND lines needs: nothing beyond ldlinux.
 PXELINUX_FILES = ("pxelinux.0", "ldlinux.c32")

@@ -58,7 +58,7 @@ def write_netboot(writer: TreeWriter, layout: Layout, entries: Sequence[BootEntr
 
     loaders = None
     if not layout.integrated:
-        loaders = efi.find_loaders(writer.scratch())
+        loaders = efi.find_loaders(writer.scratch(), warn)
         if loaders is None:
             warn(efi.MISSING_HINT)
         else:

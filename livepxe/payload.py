@@ -10,12 +10,11 @@ C and stream, where Python's modules would hold the GIL.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 from . import newc
 from .errors import LivepxeError
+from .host import run
 from .progress import Progress
 from .streamcopy import FileRange, Segment
 
@@ -39,8 +38,8 @@ def cpio_segments(name: str, iso: FileRange, mtime: int = 0) -> list[Segment]:
 def check_compressor(method: str, flag: str = "--compress") -> list[str]:
     """The compressor's command line; LivepxeError naming the program when it is not installed."""
     command = COMPRESSORS[method]
-    if shutil.which(command[0]) is None:
-        raise LivepxeError(f"{flag} {method} needs the '{command[0]}' program; install it or use {flag} none")
+    if run.which(command[0]) is None:
+        raise LivepxeError(f"{flag} {method}: {run.missing(command[0])}, or use {flag} none")
     return command
 
 
@@ -49,7 +48,7 @@ def write_compressed(dest: Path, segments: list[Segment], method: str, progress:
     command = check_compressor(method)
     with open(dest, "xb") as out:
         os.fchmod(out.fileno(), 0o644)
-        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=out)
+        proc = run.popen(command[0], command[1:], stdin=run.PIPE, stdout=out)
         assert proc.stdin is not None
         try:
             for segment in segments:

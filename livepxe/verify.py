@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import posixpath
 import re
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -29,6 +27,7 @@ from .bootconf import kind_of as config_kind
 from .bootconf.entry import BootEntry as ConfigEntry  # tree_entries: paths from the TFTP root
 from .bootconf.text import kernel_words
 from .errors import LivepxeError
+from .host import run as host_run
 from .layout import NOTE, SUMS
 from .manifest import parse_sha256sums
 from .note import TreeNote
@@ -126,11 +125,11 @@ class _Tree:
             hit = next((m for m in cpioscan.members(path) if m.name.lstrip("./") == name), None)
             return (hit.size, cpioscan.is_iso9660(path, hit.offset)) if hit else None
         command = payload.decompressor(method)
-        if shutil.which(command[0]) is None:
-            return f"cannot look inside {initrd}: '{command[0]}' is not installed"
+        if host_run.which(command[0]) is None:
+            return f"cannot look inside {initrd}: {host_run.missing(command[0])}"
         with open(path, "rb") as source:
             source.seek(offset)
-            proc = subprocess.Popen(command, stdin=source, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            proc = host_run.popen(command[0], command[1:], stdin=source, stdout=host_run.PIPE, stderr=host_run.DEVNULL)
             assert proc.stdout is not None
             try:
                 found = cpioscan.find_in_stream(proc.stdout, name)
@@ -190,10 +189,9 @@ def check_entry(tree: _Tree, entry: ConfigEntry) -> None:
 
 def check_grub_syntax(root: Path, relpath: str, report: Report) -> None:
     """GRUB's own parser must accept the config (when grub-script-check is installed)."""
-    tool = shutil.which("grub-script-check") or shutil.which("grub2-script-check")
-    if tool is None:
+    if host_run.which("grub-script-check") is None:
         return
-    proc = subprocess.run([tool, str(root / relpath)], capture_output=True, text=True)
+    proc = host_run.run("grub-script-check", [str(root / relpath)], check=False)
     if proc.returncode != 0:
         why = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
         report.problems.append(f"{relpath}: GRUB rejects it ({why[-1] if why else 'grub-script-check failed'})")

@@ -1,6 +1,8 @@
-"""What a QEMU boot test needs from the host: the emulator, NIC boot ROMs, an accelerator.
+"""What a QEMU boot test needs from the host: the emulator, NIC boot ROMs, UEFI firmware, an accelerator.
 
-Each lookup fails with a LivepxeError naming the package to install, so a
+Where each distribution keeps ROMs and firmware is `livepxe.host.table`; the
+emulator is run through `livepxe.host.run`.  Each lookup fails with a
+LivepxeError naming the package to install, so a
 user learns what is missing before a guest starts. The accelerator is
 *probed*, not assumed: a ``/dev/kvm`` that opens can still be a nested
 backend on which kernels hang in the decompressor, so ``auto`` starts the
@@ -11,24 +13,24 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LivepxeError
+from ..host import run, table
 
 QEMU = "qemu-system-x86_64"
-ROM_DIRS = (Path("/usr/share/qemu"), Path("/usr/lib/ipxe/qemu"), Path("/usr/share/ipxe/qemu"),
-            Path("/usr/share/ipxe"))
+ROM_DIRS = tuple(Path(d) for d in table.IPXE_ROM_DIRS)
 ACCELS = ("auto", "kvm", "tcg")
 #: The one variable that chooses the accelerator (``--accel`` wins over it).
 ACCEL_ENV = "LIVEPXE_ACCEL"
 #: What ``livepxe verify --boot`` read before the harnesses were one; still honoured, with a warning.
 DEPRECATED_ACCEL_ENV = "LIVEPXE_QEMU_ACCEL"
-OVMF_CANDIDATES = ("/usr/share/ovmf/OVMF.fd", "/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_CODE.fd")
+OVMF_CANDIDATES = table.OVMF_FIRMWARE
+#: (code, vars) pairs: Secure Boot firmware and a variable store with Microsoft's keys enrolled.
+OVMF_SECBOOT_CANDIDATES = table.OVMF_SECBOOT
 KVM_PROBE_SECONDS = 15.0
 _probe_cache: dict[tuple[str, str], Accel] = {}
 log = logging.getLogger(__name__)
@@ -43,11 +45,7 @@ class Accel:
 
 
 def qemu_binary() -> str:
-    path = shutil.which(QEMU)
-    if path is None:
-        raise LivepxeError(f"{QEMU} not found: install qemu-system-x86 (Debian) "
-                           "or qemu-system-x86-core (Fedora)")
-    return path
+    return run.require(QEMU)
 
 
 def nic_rom(nic: str = "e1000", uefi: bool = False) -> Path:
@@ -63,7 +61,7 @@ def nic_rom(nic: str = "e1000", uefi: bool = False) -> Path:
                 return d / name
     where = ", ".join(str(d) for d in ROM_DIRS)
     raise LivepxeError(f"iPXE boot ROM {' or '.join(names)} not found in {where}: "
-                       "install ipxe-qemu (Debian) or ipxe-roms-qemu (Fedora)")
+                       "install ipxe-qemu (Debian) or ipxe-roms-qemu (Fedora/EL)")
 
 
 def ovmf_firmware() -> Path:
@@ -71,7 +69,16 @@ def ovmf_firmware() -> Path:
     for candidate in OVMF_CANDIDATES:
         if Path(candidate).is_file():
             return Path(candidate)
-    raise LivepxeError("no OVMF firmware for UEFI boots; install ovmf (Debian) or edk2-ovmf (Fedora)")
+    raise LivepxeError("no OVMF firmware for UEFI boots; install ovmf (Debian) or edk2-ovmf (Fedora/EL)")
+
+
+def ovmf_secure_boot() -> tuple[Path, Path]:
+    """(Secure Boot code image, variable template with Microsoft's keys enrolled) for pflash drives."""
+    for code, variables in OVMF_SECBOOT_CANDIDATES:
+        if Path(code).is_file() and Path(variables).is_file():
+            return Path(code), Path(variables)
+    raise LivepxeError("no Secure Boot OVMF firmware (code + Microsoft-enrolled vars) for Secure Boot boots; "
+                       "install ovmf (Debian) or edk2-ovmf (Fedora/EL)")
 
 
 def accel_from_env() -> str:
@@ -107,11 +114,10 @@ def probe_kvm(kernel: Path, seconds: float = KVM_PROBE_SECONDS) -> str | None:
     """Start ``kernel`` under KVM; None if it printed its banner in time, else why not."""
     with tempfile.TemporaryDirectory(prefix="livepxe-kvmprobe-") as tmp:
         log = Path(tmp) / "serial.log"
-        cmd = [qemu_binary(), "-accel", "kvm", "-m", "256", "-display", "none",
-               "-no-reboot", "-monitor", "none", "-serial", f"file:{log}",
-               "-kernel", str(kernel), "-append", "console=ttyS0 panic=-1"]
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
+        args = ["-accel", "kvm", "-m", "256", "-display", "none",
+                "-no-reboot", "-monitor", "none", "-serial", f"file:{log}",
+                "-kernel", str(kernel), "-append", "console=ttyS0 panic=-1"]
+        proc = run.popen(QEMU, args, stdin=run.DEVNULL, stdout=run.DEVNULL, stderr=run.PIPE)
         deadline = time.monotonic() + seconds
         try:
             while time.monotonic() < deadline:

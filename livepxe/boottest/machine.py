@@ -16,7 +16,6 @@ emergency shell) end the run at once instead of waiting for the time limit.
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Pattern, Sequence
 
 from ..errors import LivepxeError
+from ..host import run
 from . import host as qemuhost
 
 DEFAULT_MAC = "52:54:00:12:34:56"
@@ -197,7 +197,7 @@ def boot(m: Machine, watch: Watch | None = None, accel: str | qemuhost.Accel = "
     scanner = _Scanner(success, failure)
     start = time.monotonic()
     errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty QEMU must never block
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors)
+    proc = run.popen(qemuhost.QEMU, cmd[1:], stdin=run.DEVNULL, stdout=run.DEVNULL, stderr=errors)
     verdict: tuple[bool, str] | None = None
     try:
         with open(console_log, "rb") as log:
@@ -264,18 +264,18 @@ class _Scanner:
         return None
 
 
-def _grace(proc: subprocess.Popen, seconds: float) -> None:
+def _grace(proc: run.Popen, seconds: float) -> None:
     try:
         proc.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
+    except run.TimeoutExpired:
         pass
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop(proc: run.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
+        except run.TimeoutExpired:
             proc.kill()
             proc.wait()

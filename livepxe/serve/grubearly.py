@@ -20,12 +20,12 @@ those clients the tree's signed chain on a RAM disk (`sbdisk`).
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from .. import efi
 from ..bootconf import grub
 from ..errors import LivepxeError
+from ..host import run
 
 IMAGE = "livepxe-grubx64.efi"
 
@@ -49,13 +49,11 @@ def build(folder: Path, server: str, grub_config: str, http_port: int) -> Path:
     modules, tool = efi.grub_module_dir(), efi.mkimage_command()
     if modules is None or tool is None:
         raise LivepxeError("--uefi early needs grub-mkimage and GRUB's x86_64-efi modules: "
-                           "install grub-efi-amd64-bin (Debian) or grub2-efi-x64-modules (Fedora)")
+                           "install grub-efi-amd64-bin (Debian) or grub2-efi-x64-modules (Fedora/EL)")
     config = folder / "early.cfg"
     config.write_text(early_config(server, grub_config, http_port))
     image = folder / IMAGE
-    proc = subprocess.run([tool, "-O", "x86_64-efi", "-d", str(modules), "-p", "/grub", "-c", str(config),
-                           "-o", str(image), *efi.GRUB_MODULES], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise LivepxeError(f"{tool} failed making the early-config GRUB: {proc.stderr.strip()[-200:]}")
+    run.run("grub-mkimage", ["-O", "x86_64-efi", "-d", str(modules), "-p", "/grub", "-c", str(config),
+                             "-o", str(image), *efi.GRUB_MODULES], why="making the early-config GRUB")
     image.chmod(0o644)
     return image

@@ -11,11 +11,12 @@ initrd: lock-step TFTP ran at 0.7–1.6 MB/s in the QEMU tests, HTTP at line rat
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Optional
 
+from .. import loaders
 from ..errors import LivepxeError
+from ..host import run
 
 IMAGE = "livepxe-lpxelinux.0"
 #: The largest initrd lpxelinux.0 (syslinux 6.04, lwIP) was seen to load over HTTP in QEMU
@@ -28,15 +29,12 @@ LARGEST_INITRD = 634 << 20
 def carries(initrd_bytes: int) -> bool:
     """Is ``initrd_bytes`` within what lpxelinux was seen to load over HTTP?"""
     return initrd_bytes <= LARGEST_INITRD
-#: Debian's pxelinux package; Fedora's syslinux-tftpboot / syslinux.
-LPXELINUX = (Path("/usr/lib/PXELINUX/lpxelinux.0"), Path("/tftpboot/lpxelinux.0"),
-             Path("/usr/share/syslinux/lpxelinux.0"))
 
 
 def find() -> Optional[tuple[Path, str]]:
-    """(lpxelinux.0, pxelinux-options) on this host, or None when either is missing."""
-    tool = shutil.which("pxelinux-options")
-    loader = next((p for p in LPXELINUX if p.is_file()), None)
+    """(lpxelinux.0, pxelinux-options) on this host (where `host.table` says), or None when either is missing."""
+    tool = run.which("pxelinux-options")
+    loader = loaders.find_files(("lpxelinux.0",))[0].get("lpxelinux.0")
     return (loader, tool) if loader is not None and tool is not None else None
 
 
@@ -44,13 +42,12 @@ def build(folder: Path, prefix_url: str) -> Path:
     """Write ``folder/IMAGE``: lpxelinux.0 whose path prefix is ``prefix_url`` (ends in ``/``)."""
     found = find()
     if found is None:
-        raise LivepxeError("HTTP for BIOS clients needs lpxelinux.0 (pxelinux) and pxelinux-options "
-                           "(syslinux-utils); install them, or serve with --tftp-only")
-    loader, tool = found
+        raise LivepxeError("HTTP for BIOS clients needs lpxelinux.0 (pxelinux on Debian, syslinux-nonlinux on "
+                           "Fedora/EL) and pxelinux-options (syslinux-utils, syslinux-perl); install them, or "
+                           "serve with --tftp-only")
+    loader, _ = found
     image = folder / IMAGE
     shutil.copyfile(loader, image)
-    proc = subprocess.run([tool, "--after", "path-prefix", prefix_url, str(image)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise LivepxeError(f"pxelinux-options failed: {(proc.stderr or proc.stdout).strip()[-200:]}")
+    run.run("pxelinux-options", ["--after", "path-prefix", prefix_url, str(image)])
     image.chmod(0o644)
     return image

@@ -26,7 +26,7 @@ from .plan import Plan
 
 UEFI_CHOICES = ("auto", "signed", "early")
 #: Signed chains whose GRUB reads a proxy offer (Fedora's carries "efinet: Add DHCP proxy support").
-PROXY_AWARE = tuple(chain.name for chain in efi.SIGNED_CHAINS if chain.name.startswith("Fedora"))
+PROXY_AWARE = efi.table.PROXY_AWARE
 #: What `Plan.builds` may name.
 LPXELINUX, EARLY_GRUB, SECURE_BOOT_DISK = "lpxelinux", "early-grub", "secure-boot-disk"
 

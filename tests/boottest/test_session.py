@@ -182,7 +182,8 @@ def test_cli_says_qemu_is_missing_and_leaves_the_tree_alone(tmp_path, capsys, mo
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert main(["boot-test", str(tree), "--accel", "tcg"]) == 1
     assert capsys.readouterr().err.strip() == ("livepxe: error: qemu-system-x86_64 not found: install "
-                                               "qemu-system-x86 (Debian) or qemu-system-x86-core (Fedora)")
+                                               "qemu-system-x86 (Debian), qemu-system-x86-core (Fedora) "
+                                               "or qemu-kvm (EL)")
     assert sorted(p.name for p in (tree / "pxelinux.cfg").iterdir()) == ["default"]
 
 

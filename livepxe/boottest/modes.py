@@ -22,14 +22,11 @@ the size.
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
-import os
-import threading
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
+from ..serve.http import TreeServer
 from . import host
 from .machine import DEFAULT_MAC, BootResult, Machine, Watch, boot
 from .tree import Route
@@ -83,36 +80,13 @@ def serve_base(base: str, directory: Path) -> Iterator[int]:
         yield port
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the folder at the URL path ``prefix``; anything outside it is not found."""
-
-    def __init__(self, *args, prefix: str = "/", **kwargs) -> None:
-        self.prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
-        super().__init__(*args, **kwargs)
-
-    def translate_path(self, path: str) -> str:
-        path = urlsplit(path).path
-        if not path.startswith(self.prefix):
-            return os.path.join(self.directory, ".livepxe-outside-the-served-prefix")
-        return super().translate_path("/" + path[len(self.prefix):])
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
 @contextlib.contextmanager
 def serve_http(directory: Path, port: int = 0, prefix: str = "/") -> Iterator[int]:
     """Serve ``directory`` on 127.0.0.1 (the guest's 10.0.2.2) at URL path ``prefix``; yields the port.
 
-    The folder is looked up per request, so it may be created after the server starts.
+    serve's own HTTP server, in its mode for a folder of the harness's: looked up per request, so it
+    may be created after the server starts, and the overlay's links are followed.
     """
-    handler = functools.partial(_QuietHandler, directory=str(directory), prefix=prefix)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    thread = threading.Thread(target=server.serve_forever, name="livepxe-http", daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
+    with TreeServer(directory, "127.0.0.1", port, lambda request: None, prefix=prefix, follow_links=True) as server:
+        yield server.port

@@ -59,7 +59,10 @@ class TreeServer:
     """Serves ``root`` (and ``extras``: URL path -> a file of serve's own) on ``address:port`` until `stop`.
 
     ``prefix`` is the URL path the tree is served under; ``device`` the only
-    interface it answers on (root only).  The socket is
+    interface it answers on (root only).  ``follow_links`` is for the boot
+    harness alone, which serves a folder of its own on loopback: the folder
+    is looked up per request (it may be made after the start) and its links
+    are followed wherever they lead.  The socket is
     bound here, so a taken port fails at construction and `port` is known
     before `start`.
     """
@@ -67,7 +70,7 @@ class TreeServer:
     def __init__(self, root: Path, address: str, port: int, on_request: Callable[[Request], None],
                  extras: Optional[Mapping[str, Path]] = None, prefix: str = "/",
                  idle_seconds: Optional[float] = None, max_clients: Optional[int] = None,
-                 device: Optional[str] = None) -> None:
+                 device: Optional[str] = None, follow_links: bool = False) -> None:
         self.on_request = on_request
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
@@ -76,12 +79,13 @@ class TreeServer:
                 self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
             self.listener.bind((address, port))
             self.listener.listen(BACKLOG)
-            self.root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            self.root_fd = -1 if follow_links else os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError:
             self.listener.close()
             raise
         self.extras = {name.strip("/"): str(path) for name, path in (extras or {}).items()}
         self.prefix = prefix
+        self.root_path = str(root.absolute()) if follow_links else None
         self.limits = {key: value for key, value in (("idle_seconds", idle_seconds), ("max_clients", max_clients))
                        if value is not None}
         self.process: Optional[subprocess.Popen[str]] = None
@@ -94,15 +98,14 @@ class TreeServer:
 
     def start(self) -> None:
         config = {"parent": os.getpid(), "socket": self.listener.fileno(), "root": self.root_fd,
-                  "extras": self.extras, "prefix": self.prefix,
-                  **self.limits}
-        if os.geteuid() == 0:
+                  "root_path": self.root_path, "extras": self.extras, "prefix": self.prefix, **self.limits}
+        if os.geteuid() == 0 and self.root_path is None:   # the harness serves its own folder as its user
             config["uid"], config["gid"] = unprivileged_ids()
         here = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "livepxe.serve.httpworker", json.dumps(config)],
-            pass_fds=(self.listener.fileno(), self.root_fd), stdin=subprocess.DEVNULL,
+            pass_fds=tuple(fd for fd in (self.listener.fileno(), self.root_fd) if fd >= 0), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", env=env, cwd="/")
         assert self.process.stdout is not None and self.process.stderr is not None
         self.readers = [threading.Thread(target=self._requests, args=(self.process.stdout,), daemon=True,

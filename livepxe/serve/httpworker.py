@@ -179,7 +179,7 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, listener: socket.socket, root_fd: int, extras: Dict[str, str], prefix: str,
-                 max_clients: int, idle_seconds: float) -> None:
+                 max_clients: int, idle_seconds: float, root_path: Optional[str] = None) -> None:
         super().__init__(listener.getsockname()[:2], _Handler, bind_and_activate=False)
         self.socket.close()
         self.socket = listener
@@ -189,13 +189,16 @@ class _Server(http.server.ThreadingHTTPServer):
         self.slots = threading.BoundedSemaphore(max_clients)
         self.out_lock = threading.Lock()
         self.idle_seconds = idle_seconds
+        self.root_path = root_path            # the boot harness's own folder: looked up per request, links followed
 
     def open(self, target: str) -> Optional[int]:
         parts = url_parts(target, self.prefix)
         if parts is None:
             return None
         extra = self.extras.get("/".join(parts))
-        if extra is not None:                 # a loader serve made: its own file, outside the tree
+        if extra is None and self.root_path is not None:
+            extra = os.path.join(self.root_path, *parts)
+        if extra is not None:                 # a file of serve's own (or the harness's), opened by its path
             try:
                 handle = os.open(extra, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
             except OSError:
@@ -277,7 +280,7 @@ def main(argv: List[str]) -> int:
     listener.settimeout(None)
     server = _Server(listener, config["root"], config.get("extras", {}), config.get("prefix", "/"),
                      _descriptor_budget(config.get("max_clients", MAX_CLIENTS)),
-                     float(config.get("idle_seconds", IDLE_SECONDS)))
+                     float(config.get("idle_seconds", IDLE_SECONDS)), config.get("root_path"))
     if config.get("uid") is not None:
         _drop_privileges(config["uid"], config["gid"])
     _die_with_parent(config["parent"])   # after the drop: a change of credentials clears the request

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import shutil
-import subprocess
 
 from ..errors import LivepxeError
+from ..host import run
 
 
 def addresses(interface: str) -> list[ipaddress.IPv4Interface]:
     """The interface's IPv4 addresses (with prefix length); LivepxeError if it does not exist."""
-    ip = shutil.which("ip")
-    if ip is None:
-        raise LivepxeError("ip not found: install iproute2")
-    proc = subprocess.run([ip, "-j", "-4", "addr", "show", "dev", interface], capture_output=True, text=True)
+    proc = run.run("ip", ["-j", "-4", "addr", "show", "dev", interface], check=False)
     if proc.returncode != 0:
         raise LivepxeError(f"interface {interface} does not exist (ip addr: {proc.stderr.strip()})")
     found = []

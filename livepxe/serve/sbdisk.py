@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Dict, Optional
 
 from ..errors import LivepxeError
+from ..host import run
 from . import grubearly
 
 IMAGE = "livepxe-secureboot.img"
@@ -41,8 +40,8 @@ TOOLS = {"mkfs.fat": "dosfstools", "mcopy": "mtools", "mmd": "mtools"}
 
 
 def _tool(name: str) -> Optional[str]:
-    """``name`` on PATH, or in the sbin folders a user's PATH may lack (mkfs.fat lives there)."""
-    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    """``name`` on PATH, or in the sbin folders a user's PATH may lack (mkfs.fat lives there: `host.run`)."""
+    return run.which(name)
 
 
 def missing_tools() -> list[str]:
@@ -89,10 +88,6 @@ def build(folder: Path, shim: Path, grub: Path, server: str, grub_config: str) -
 
 
 def _run(cmd: list[str], env: Optional[Dict[str, str]] = None) -> None:
-    tool = _tool(cmd[0]) or cmd[0]
     # MTOOLS_SKIP_CHECK: mtools would otherwise refuse an image without a partition table's geometry.
-    proc = subprocess.run([tool, *cmd[1:]], capture_output=True, text=True,
-                          env={**os.environ, "MTOOLS_SKIP_CHECK": "1", **(env or {})})
-    if proc.returncode != 0:
-        why = (proc.stderr or proc.stdout).strip()[-200:]
-        raise LivepxeError(f"{cmd[0]} failed making the Secure Boot disk: {why}")
+    run.run(cmd[0], cmd[1:], why="making the Secure Boot disk",
+            env={**os.environ, "MTOOLS_SKIP_CHECK": "1", **(env or {})})

@@ -72,7 +72,7 @@ def test_the_image_is_a_clean_fat_file_system_holding_the_chain_at_the_removable
 
 
 def test_missing_tools_are_named_with_their_packages(tmp_path, monkeypatch):
-    monkeypatch.setattr(sbdisk.shutil, "which", lambda tool, **kw: None)
+    monkeypatch.setattr(sbdisk.run, "which", lambda tool: None)
     shim, grub = _fake_chain(tmp_path)
     with pytest.raises(LivepxeError, match="dosfstools and mtools.*--uefi early"):
         sbdisk.build(tmp_path, shim, grub, SERVER, "grub/grub.cfg")

@@ -12,8 +12,8 @@ import argparse
 import contextlib
 import dataclasses
 import ipaddress
+import logging
 import os
-import shutil
 import signal
 import socket
 import sys
@@ -22,12 +22,14 @@ import threading
 from pathlib import Path
 from typing import Iterator, Optional, Tuple
 
-from .. import note
+from .. import note, signals
 from ..errors import LivepxeError
 from ..verify import require_folder, verify
 from . import dnsmasq, loaders, netif, plan, reach, siteconf
 from .http import TreeServer, bind_error
 from .steps import Step, StepLog
+
+log = logging.getLogger(__name__)
 
 
 def add_parser(subparsers) -> None:
@@ -136,14 +138,51 @@ def check_ports(served: plan.Plan) -> None:
 
 @contextlib.contextmanager
 def _workdir() -> Iterator[Path]:
-    """A private folder for dnsmasq's config and leases; dnsmasq reads it after dropping root, hence 0755."""
-    work = Path(tempfile.mkdtemp(prefix="livepxe-serve-"))
+    """A private folder for dnsmasq's config and leases; dnsmasq reads it after dropping root, hence 0755.
+
+    It records its owner's pid, so a folder a killed serve left is recognised and removed by the next one.
+    It is removed only when nothing is mounted in it (`reach.remove_work`): never through the tree's bind.
+    """
+    _sweep_stale()
+    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX))
     try:
         work.chmod(0o755)
+        (work / OWNER).write_text(f"{os.getpid()}\n")
         yield work
     finally:
-        if reach.release(work):  # the tree's bind mount goes first: the tree is never deleted through it
-            shutil.rmtree(work, ignore_errors=True)
+        with signals.deferred():   # a second signal cannot cut the unmount-then-remove short
+            left = reach.remove_work(work)
+        if left:
+            print(f"livepxe serve: left {left[0]}: the tree's bind mount could not be undone; it ends with this "
+                  "process, then remove the folder (rm -r --one-file-system)", file=sys.stderr)
+
+
+WORK_PREFIX = "livepxe-serve-"
+OWNER = "owner.pid"
+
+
+def _sweep_stale() -> None:
+    """Remove work folders whose serve is gone (SIGKILL): their mounts died with its namespace."""
+    for folder in Path(tempfile.gettempdir()).glob(WORK_PREFIX + "*"):
+        try:
+            info = folder.lstat()
+            pid = int((folder / OWNER).read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if info.st_uid != os.geteuid() or not folder.is_dir() or folder.is_symlink() or _alive(pid):
+            continue
+        if not reach.remove_work(folder):
+            log.debug("removed %s, left by serve %d", folder, pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:

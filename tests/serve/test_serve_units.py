@@ -70,11 +70,17 @@ def test_dhcp_ranges_that_cannot_work_are_refused(tree, text, problem):
         _plan(tree, dhcp_range=plan.parse_range(text))
 
 
-def test_the_first_folder_others_cannot_enter_is_found(tree):
+def test_the_first_folder_others_cannot_enter_is_found(tree, tmp_path, monkeypatch):
     assert reach.closed_folder(tree) is None
     tree.parent.chmod(0o700)
     assert reach.closed_folder(tree) == tree.parent
-    assert reach.reachable(tree.parent.parent, tree.parent) == tree.parent.parent  # open: served as it is
+
+    def no_namespace() -> None:
+        raise OSError(1, "unshare(CLONE_NEWNS): Operation not permitted")
+    monkeypatch.setattr(reach, "_private_mounts", no_namespace)
+    work = tmp_path / "work"
+    work.mkdir()
+    assert reach.reachable(tree.parent.parent, work) == tree.parent.parent  # open, no namespace: served in place
 
 
 def test_without_a_private_bind_mount_a_closed_folder_is_refused_naming_it(tree, tmp_path, monkeypatch):

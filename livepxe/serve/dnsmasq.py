@@ -12,8 +12,10 @@ ordinary DHCP server for an isolated lab, routing by ``dhcp-boot``, and its
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Callable, Optional
@@ -123,8 +125,12 @@ class Dnsmasq:
     def start(self) -> None:
         cmd = [binary(), "--keep-in-foreground", f"--conf-file={self.config}", "--log-facility=-", "--pid-file="]
         log.debug("starting %s", " ".join(cmd))
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True, errors="replace")
+        # Through `supervise`, which stays root: dnsmasq ends with serve even when serve is SIGKILLed.
+        here = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
+        self.proc = subprocess.Popen([sys.executable, "-m", "livepxe.serve.supervise", str(os.getpid()), *cmd],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True, errors="replace", env=env, cwd="/")
         self.reader = threading.Thread(target=self._read, name="livepxe-dnsmasq-log", daemon=True)
         self.reader.start()
         if not self.started.wait(START_SECONDS) or self.proc.poll() is not None:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,26 @@ def test_print_config_is_the_dnsmasq_config_and_boot_files_serve_runs(lan, tree,
         assert (loaders / name).read_bytes() == (Path(tftp) / name).read_bytes(), name
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0
+
+
+def test_sigkill_of_serve_ends_dnsmasq_and_the_next_serve_sweeps_its_folder(lan, tree, tmp_path):
+    # Issue 18, Medium 10: SIGKILL left dnsmasq running (with --dhcp it kept handing out leases).
+    server = lan.add_host("serve", SERVER)
+    proc, out = livepxe_serve(lan, server, tree, tmp_path)
+    config = Path(re.search(r"dnsmasq runs (/\S+);", out.read_text())[1])  # type: ignore[index]
+    assert _processes_naming(str(config))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=15)
+    for _ in range(50):
+        if not [p for p in _processes_naming(str(config)) if p != os.getpid()]:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail(f"dnsmasq outlived a SIGKILLed serve: {_processes_naming(str(config))}")
+    assert config.parent.exists()                # SIGKILL ran no cleanup ...
+    second = tmp_path / "second"
+    second.mkdir()
+    again, _ = livepxe_serve(lan, server, tree, second)
+    assert not config.parent.exists()            # ... the next serve removed what the killed one left
+    again.send_signal(signal.SIGTERM)
+    assert again.wait(timeout=15) == 0

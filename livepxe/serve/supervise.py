@@ -15,10 +15,11 @@ import ctypes
 import ctypes.util
 import os
 import signal
-import subprocess
 import sys
 import time
 from typing import List
+
+from livepxe.host.run import Popen, TimeoutExpired
 
 _PR_SET_PDEATHSIG = 1
 GRACE_SECONDS = 5.0
@@ -33,7 +34,7 @@ def main(argv: List[str]) -> int:
         signal.signal(signum, lambda signum, frame: stopping.append(signum))
     if os.getppid() != parent:        # the parent died before the request above took effect
         return 0
-    child = subprocess.Popen(command, start_new_session=True)
+    child = Popen(command, start_new_session=True)
     while child.poll() is None:
         if stopping or os.getppid() != parent:
             _end(child)
@@ -42,11 +43,11 @@ def main(argv: List[str]) -> int:
     return child.returncode if child.returncode >= 0 else 128 - child.returncode
 
 
-def _end(child: subprocess.Popen) -> None:
+def _end(child: Popen) -> None:
     try:
         os.killpg(child.pid, signal.SIGTERM)
         child.wait(GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
+    except TimeoutExpired:
         os.killpg(child.pid, signal.SIGKILL)
         child.wait()
     except ProcessLookupError:

@@ -136,9 +136,13 @@ def _print_warnings() -> None:
         logger.setLevel(logging.INFO)
 
 
+#: The names this command line answers to; anything else (python -m, pytest, a wrapper) speaks as livepxe.
+PROGRAM_NAMES = ("livepxe", "livecd-iso-to-pxeboot")
+
+
 def _prog() -> str:
     name = os.path.basename(sys.argv[0])
-    return "livepxe" if not name or name.endswith(".py") else name
+    return name if name in PROGRAM_NAMES else "livepxe"
 
 
 def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:

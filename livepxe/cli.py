@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 from . import __version__, progress, signals, treewriter
 from .bootconf import printable
-from .convert import ConvertResult, convert
+from .convert import ConvertResult, convert, dry_run
 from .errors import LivepxeError
 from .netboot import dhcp_snippets
 from .note import TreeNote
@@ -51,6 +51,8 @@ def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
                       help="you serve the TFTP root over HTTP at URL (e.g. http://192.0.2.1/tftpboot/): BIOS boots "
                            "lpxelinux.0 and the pxelinux, GRUB and iPXE configs fetch kernel and initrd from URL")
     parser.add_argument("--print-dhcp", action="store_true", help="print dnsmasq and ISC dhcpd snippets for the tree")
+    parser.add_argument("--plan", action="store_true",
+                        help="dry run: print every decision and file of the tree as JSON and write nothing")
     parser.add_argument("--force", action="store_true",
                         help="replace a tree, or the files of the same image, that livepxe wrote (nothing else)")
     parser.add_argument("--accept-media", action="store_true",
@@ -112,6 +114,9 @@ def next_steps(root: Path, note: TreeNote) -> list[str]:
 
 
 def run_convert(args: argparse.Namespace) -> int:
+    if args.plan:
+        print(dry_run(options_from(args)), end="")
+        return 0
     result = convert(options_from(args))
     if not args.quiet:
         print(summary(result))

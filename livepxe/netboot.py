@@ -1,7 +1,9 @@
 """Everything a tree carries beyond pxelinux: UEFI (GRUB and its loaders), iPXE, the DHCP snippets.
 
-Called by the engine once the kernel, initrds and pxelinux config are
-staged; where each file goes is ``layout``'s to say.
+Part of the plan (``tree.plan``): it chooses the UEFI loaders (making the
+unsigned GRUB in the plan's scratch folder when the host has no signed
+chain) and renders the configs; it writes nothing in the tree.  Where each
+file goes is ``layout``'s to say.
 """
 
 from __future__ import annotations
@@ -17,13 +19,12 @@ from .bootconf.entry import BootEntry
 from .httpboot import HttpBoot
 from .layout import DHCPD, DNSMASQ, IPXE_SCRIPT, Layout
 from .note import BootFiles
-from .streamcopy import FileRange, Segment, write_file
-from .treewriter import TreeWriter
+from .streamcopy import FileRange, Segment
 
 
 @dataclass
 class NetbootFiles:
-    digests: dict[str, str] = field(default_factory=dict)     # tree path -> sha256
+    files: dict[str, list[Segment]] = field(default_factory=dict)  # tree path -> its bytes
     configs: dict[str, str] = field(default_factory=dict)     # kind -> tree path
     boot_files: BootFiles = field(default_factory=BootFiles)
     uefi_loaders: str | None = None
@@ -31,11 +32,11 @@ class NetbootFiles:
     grub_http: bool = False                                    # GRUB fetches kernel and initrd over HTTP
 
 
-def write_netboot(writer: TreeWriter, layout: Layout, entries: Sequence[BootEntry], comment: str,
-                  bios_boot_file: str | None, warn: Callable[[str], None],
-                  served_root: Path | None = None,
-                  http: tuple[HttpBoot, Sequence[BootEntry]] | None = None) -> NetbootFiles:
-    """Stage the GRUB config, UEFI loaders, boot.ipxe and DHCP snippets.
+def plan_netboot(scratch: Path, layout: Layout, entries: Sequence[BootEntry], comment: str,
+                 bios_boot_file: str | None, warn: Callable[[str], None],
+                 served_root: Path | None = None,
+                 http: tuple[HttpBoot, Sequence[BootEntry]] | None = None) -> NetbootFiles:
+    """The GRUB config, UEFI loaders, boot.ipxe and DHCP snippets, as files of the plan.
 
     ``served_root`` is the folder TFTP will serve, when it is not where the
     tree is written (livecd-creator moves its tree after the build);
@@ -48,22 +49,17 @@ def write_netboot(writer: TreeWriter, layout: Layout, entries: Sequence[BootEntr
     """
     out = NetbootFiles()
 
-    def stage(relpath: str, segments: list[Segment]) -> None:
-        digest = write_file(writer.path(relpath), segments)
-        assert digest is not None  # write_file checksums by default
-        out.digests[relpath] = digest
-
     def put(relpath: str, text: str) -> None:
-        stage(relpath, [text.encode()])
+        out.files[relpath] = [text.encode()]
 
     loaders = None
     if not layout.integrated:
-        loaders = efi.find_loaders(writer.scratch(), warn)
+        loaders = efi.find_loaders(scratch, warn)
         if loaders is None:
             warn(efi.MISSING_HINT)
         else:
             for relpath, source in loaders.files.items():
-                stage(relpath, [FileRange(source, 0, source.stat().st_size)])
+                out.files[relpath] = [FileRange(source, 0, source.stat().st_size)]
             out.uefi_loaders = loaders.kind
             out.uefi_signed = loaders.signed
 

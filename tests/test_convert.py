@@ -174,12 +174,16 @@ def test_force_replaces_an_existing_tree(tiny_iso, tmp_path):
 
 
 def test_a_failure_midway_leaves_nothing_behind(tiny_iso, tmp_path, monkeypatch):
-    import livepxe.convert as engine
+    import livepxe.tree.write as engine
 
-    def broken(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    real_write = engine.write_file
 
-    monkeypatch.setattr(engine.pxelinux, "render", broken)
+    def broken(path, *args, **kwargs):
+        if path.name == "initrd0.img":  # the configs and loaders are staged by now
+            raise OSError(28, "No space left on device")
+        return real_write(path, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "write_file", broken)
     with pytest.raises(OSError):
         convert(ConvertOptions(iso=tiny_iso, output=tmp_path / "t", progress=False))
     assert sorted(p.name for p in tmp_path.iterdir()) == [tiny_iso.name]

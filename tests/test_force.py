@@ -97,7 +97,7 @@ def test_integration_force_replaces_the_same_image_only(tiny_iso, tmp_path):
 
 
 def test_a_folder_made_at_the_output_during_the_run_is_left_alone(tiny_iso, tmp_path, monkeypatch):
-    import livepxe.convert as engine
+    import livepxe.tree.write as engine
 
     real_write = engine.write_file
 
@@ -179,7 +179,7 @@ def test_rename_noreplace_never_replaces(tmp_path, monkeypatch, kind, renameat2)
 
 def test_a_forced_commit_that_fails_puts_the_previous_image_back(tiny_iso, tmp_path, monkeypatch):
     """Kernel, initrd and pxelinux config were already replaced when the commit met a link at grub/: all taken back."""
-    import livepxe.convert as engine
+    import livepxe.tree.write as engine
 
     root = tmp_path / "root"
     root.mkdir()

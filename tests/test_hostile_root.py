@@ -69,7 +69,7 @@ def test_a_file_where_a_folder_goes_is_named(tiny_iso, root, planted):
 
 def test_a_link_planted_during_the_run_is_refused_at_the_commit(tiny_iso, root, monkeypatch):
     """The preflight saw a real folder; the commit walks again and takes back what it had already placed."""
-    import livepxe.convert as engine
+    import livepxe.tree.write as engine
 
     real_write = engine.write_file
 

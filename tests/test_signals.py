@@ -152,7 +152,7 @@ def test_nothing_partial_is_said_only_when_true(tiny_iso, tmp_path, monkeypatch,
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("livepxe.convert.write_file", interrupted)
+    monkeypatch.setattr("livepxe.tree.write.write_file", interrupted)
     monkeypatch.setattr(treewriter, "_LEFT_BEHIND", set())
     monkeypatch.setattr(treewriter.shutil, "rmtree", lambda *args, **kwargs: None)  # the cleanup fails
     assert cli.main(["convert", str(tiny_iso), "-o", str(tmp_path / "out")]) == 130

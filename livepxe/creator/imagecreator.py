@@ -16,6 +16,10 @@ imgcreate documents for subclasses (``_mount_instroot``,
   staged tree names its final folder (dnsmasq's ``tftp-root=``), never
   ``_outdir``, which upstream deletes after the build.
 
+* ``cleanup`` (imgcreate's public teardown): first let go of what an error
+  or Ctrl-C in flight still holds (see ``release_finished_frames``), then
+  the base class unmounts and deletes the build folder.
+
 Errors are raised as ``PxeCreatorError``: upstream's frontends report a
 ``CreatorError`` in one line and still clean up.  Progress goes to this
 module's logger, which upstream's ``-v`` shows.
@@ -23,8 +27,11 @@ module's logger, which upstream's ``-v`` shows.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
+import sys
+import traceback
 from pathlib import Path
 from typing import Any, Optional
 
@@ -50,6 +57,25 @@ def same_filesystem(a: os.PathLike | str, b: os.PathLike | str) -> bool:
         return os.stat(a).st_dev == os.stat(b).st_dev
     except OSError:
         return False
+
+
+def release_finished_frames(exc: Optional[BaseException]) -> None:
+    """Let the objects of the frames an exception in flight has left go, before upstream unmounts.
+
+    Ctrl-C during dnf's rpm transaction leaves the traceback holding dnf's
+    and rpm's objects, and with them the package being installed open in the
+    install root's ``var/cache/dnf`` bind mount: upstream's unmount then
+    fails ("leaked a reference to the filesystem"), skips deleting the build
+    folder and replaces the Ctrl-C with a traceback (seen with SIGINT 3-28 s
+    into a test build).  Those frames have returned; ``clear_frames`` drops
+    their locals and skips the frames still running.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        traceback.clear_frames(exc.__traceback__)
+        exc = exc.__context__ or exc.__cause__
+    gc.collect()  # dnf's objects hold each other in cycles; their files close when they go
 
 
 class PxeImageCreator(imgcreate.LiveImageCreator):
@@ -79,6 +105,11 @@ class PxeImageCreator(imgcreate.LiveImageCreator):
         if self._dropin is not None:
             self._dropin.remove()
         super()._unmount_instroot()
+
+    def cleanup(self) -> None:
+        # upstream calls this from its `finally:`, where sys.exc_info() is the error or Ctrl-C on its way out
+        release_finished_frames(sys.exc_info()[1])
+        super().cleanup()
 
     def _staging_dir(self) -> Optional[Path]:
         """``_outdir`` when package() will deliver the tree with one rename(), else None.

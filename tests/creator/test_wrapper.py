@@ -248,24 +248,6 @@ def test_sigterm_mid_build_unwinds_through_upstreams_cleanup(tmp_path: Path, mon
 
 # --- the patch for distributions --------------------------------------------------
 
-def test_compat_name_for_already_patched_trees() -> None:
-    """Trees patched before livepxe.creator existed import livepxe.pxeoptions (and use livepxe.errors);
-    that patch called from_values outside its error handling, so a bad value must end in one line."""
-    code = ("import optparse, livepxe.pxeoptions, livepxe.creator.options as o\n"
-            "assert livepxe.pxeoptions.add_option_group is o.add_option_group\n"
-            "assert issubclass(livepxe.errors.LivepxeError, Exception)\n"
-            "parser = optparse.OptionParser()\n"
-            "livepxe.pxeoptions.add_option_group(parser)\n"
-            "good, _ = parser.parse_args(['--pxe'])\n"
-            "assert isinstance(livepxe.pxeoptions.from_values(good), o.PxeOptions)\n"
-            "bad, _ = parser.parse_args(['--pxe', '--initrd-mode', 'both'])\n"
-            "livepxe.pxeoptions.from_values(bad)\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
-    assert proc.returncode == 1, proc.stderr
-    assert proc.stderr.splitlines() == ["livecd-creator: error: --initrd-mode must be one of append, separate, "
-                                        "not 'both'"]
-
-
 def _src_or_skip() -> Path:
     src = livecd_env.livecd_tools_src()
     if src is None:

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Optional
 
 from ..errors import LivepxeError
 from ..options import Compression, ConvertOptions, InitrdMode, Payload, choices
+from ..tree.plan import preflight
 
 DEFAULT_TREE = "tftpboot"
 
@@ -57,8 +58,8 @@ class PxeOptions(ConvertOptions):
         return self.replace(iso=iso, output=staging_dir / self.tree_dir().name, served_root=self.tree_dir())
 
     def check(self) -> None:
-        """Option errors, before any work: the converter's one validator, on the tree's final place."""
-        self.convert_options(Path("probe.iso")).validate()
+        """Option and host errors, before any work: the plan's own preflight, on the tree's final place."""
+        preflight(self.convert_options(Path("probe.iso")))
 
     def preflight(self, name: str) -> None:
         """Refuse outputs that already exist, before the image is built.
@@ -87,9 +88,8 @@ class PxeOptions(ConvertOptions):
         """What the tree will occupy (the first kernel's files; more kernels add vmlinuz1, …)."""
         if not self.integrated:
             return [self.tree_dir()]
-        layout = self.convert_options(Path("probe.iso")).layout()
-        separate = self.initrd_mode is InitrdMode.SEPARATE and self.http_url is None
-        return [layout.root / p for p in layout.planned(1, separate, None, [], None)]
+        options = self.convert_options(Path("probe.iso"))
+        return [options.layout().root / p for p in preflight(options)]
 
 
 # --- optparse glue (upstream livecd-creator parses with optparse) ----------

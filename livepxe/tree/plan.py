@@ -227,7 +227,7 @@ def _archive_recipe(source: _Source, options: ConvertOptions) -> ArchiveRecipe |
     if source.url:
         return None
     if options.compress is not Compression.NONE:
-        check_compressor(options.compress.value)  # a missing compressor is refused now, not after the strip
+        check_compressor(options.compress.value, options.FLAGS["compress"])  # refused now, not after the strip
     return ArchiveRecipe(source.iso_name, options.payload, options.compress, source_date(source.iso))
 
 
@@ -273,6 +273,19 @@ def _entries(source: _Source, layout: Layout, options: ConvertOptions,
 def _over_http(entry: BootEntry, http: httpboot.HttpBoot) -> BootEntry:
     """``entry`` naming its kernel and initrds by URL under the --http-boot base (paths are from the TFTP root)."""
     return replace(entry, kernel=http.url(entry.kernel), initrds=tuple(http.url(p) for p in entry.initrds))
+
+
+def preflight(options: ConvertOptions) -> list[str]:
+    """The plan's decisions that need no ISO, for a caller that has none yet (the creator, before its build).
+
+    Checks the options and the compressor as ``plan`` does, and returns the
+    paths a one-kernel tree occupies under its root.
+    """
+    layout = options.validate()
+    if options.compress is not Compression.NONE and not options.http_url:
+        check_compressor(options.compress.value, options.FLAGS["compress"])
+    separate = options.initrd_mode is InitrdMode.SEPARATE and not options.http_url
+    return layout.planned(1, separate, None, [], None)
 
 
 def plan(options: ConvertOptions, scratch: Path) -> TreePlan:

@@ -113,3 +113,11 @@ def test_preflight_refuses_taken_integration_targets(tmp_path: Path) -> None:
         p.preflight("live")
 
 
+
+
+def test_preflight_refuses_a_missing_compressor_before_the_build(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's own preflight: a build must not run for 20 minutes to find xz missing at the end."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(LivepxeError, match="--pxe-compress xz: .*xz"):
+        PxeOptions(outdir=tmp_path, compress=Compression.XZ).preflight("live")

@@ -99,6 +99,9 @@ def byte_range(header: Optional[str], size: int) -> Tuple[Optional[Tuple[int, in
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Python 3.9 answers a request line without a version as HTTP/0.9: a bare body, no status line.
+    # No boot client speaks 0.9; every error gets a status line a client and a log can read.
+    default_request_version = "HTTP/1.0"
     server_version = "livepxe"
     sys_version = ""
     server: _Server

@@ -24,7 +24,8 @@ from .note import TreeNote
 from .options import Compression, ConvertOptions, InitrdMode, Payload, choices
 
 #: Modules that add a subcommand: each has add_parser(subparsers) setting ``func``.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("livepxe.verify", "livepxe.boottest.cli", "livepxe.serve.cli")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("livepxe.verify", "livepxe.boottest.cli", "livepxe.serve.cli",
+                                       "livepxe.catalogue.cli")
 
 
 def add_convert_arguments(parser: argparse.ArgumentParser) -> None:

@@ -32,6 +32,7 @@ from types import TracebackType
 from typing import Dict, List, Optional, Set, Tuple
 
 from . import safefs, signals, staging
+from .catalogue import menus
 from .errors import LivepxeError
 from .layout import NOTE, Layout
 from .note import TreeNote
@@ -109,6 +110,7 @@ class TreeWriter:
         self.written: List[str] = []
         self._ours: Set[str] = set()        # integration: targets the previous run of this image wrote
         self._not_ours = ""                 # integration: why other existing targets are not replaceable
+        self._menus: Set[str] = set()       # integration: the root's catalogue menus, replaced when livepxe's
         self._parent_fd = -1                # the folder the commit renames into (root, or the tree's parent)
         self._stage: Optional[staging.Staging] = None
         self._keep_stage = False            # a restore failed: the staging folder holds the only copy
@@ -142,6 +144,10 @@ class TreeWriter:
         if why_not is not None:
             raise LivepxeError(f"{root} {why_not}: --force replaces only a tree livepxe wrote; remove it yourself, "
                                "or choose another -o/--output")
+
+    def allow_menus(self, relpaths: List[str]) -> None:
+        """These targets are the root's catalogue menus: replaced (without --force) only while marked livepxe's."""
+        self._menus = set(relpaths)
 
     def check_targets(self, relpaths: List[str]) -> None:
         """Integration: refuse before any work a link on the way to a target, or a target not to be replaced."""
@@ -199,6 +205,12 @@ class TreeWriter:
                                f"in a TFTP root: remove it, or {hint}")
         if not stat.S_ISREG(mode):
             raise LivepxeError(f"{target} is in the way and is not a file; remove it, or {hint}")
+        if relpath in self._menus:
+            text = safefs.read_small(folder_fd, name)
+            if text is None or not menus.is_ours(text):
+                raise LivepxeError(f"{target} is not livepxe's menu (it changed while livepxe was writing?); "
+                                   "it was left as it is: run again")
+            return True
         if relpath not in self._ours:
             raise LivepxeError(f"{target} already exists and {self._not_ours}; remove it yourself, or {hint}")
         if not self.force:

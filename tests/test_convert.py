@@ -79,10 +79,12 @@ def test_integration_mode_touches_nothing_else(tiny_iso, tmp_path):
                            bootfile="live.devel-minimal", progress=False))
     assert all(p.read_bytes() == data for p, data in before.items())
     written = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p not in before)
-    assert written == ["grub/live.devel-minimal.cfg", "live/devel/minimal/SHA256SUMS", "live/devel/minimal/boot.ipxe",
+    # the root's own pxelinux.cfg/default is kept; the GRUB and iPXE catalogue menus were free, so they are written
+    assert written == ["grub/grub.cfg", "grub/live.devel-minimal.cfg", "live/devel/minimal/SHA256SUMS",
+                       "live/devel/minimal/boot.ipxe",
                        "live/devel/minimal/dhcp/dhcpd.conf", "live/devel/minimal/dhcp/dnsmasq.conf",
                        "live/devel/minimal/initrd0.img", "live/devel/minimal/livepxe.json",
-                       "live/devel/minimal/vmlinuz0", "pxelinux.cfg/live.devel-minimal"]
+                       "live/devel/minimal/vmlinuz0", "menu.ipxe", "pxelinux.cfg/live.devel-minimal"]
     config = (root / "pxelinux.cfg" / "live.devel-minimal").read_text()
     assert "KERNEL /live/devel/minimal/vmlinuz0" in config
     assert "initrd=/live/devel/minimal/initrd0.img " in config

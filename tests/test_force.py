@@ -154,7 +154,9 @@ def test_runs_into_sibling_imagedirs_of_one_root_all_succeed(bigger_iso, tmp_pat
         runs = [start(str(bigger_iso), "--tftproot", str(root), "--imagedir", f"live/{name}", "--bootfile", name,
                       cwd=tmp_path) for name in ("a", "b")]
         assert [(run.wait(), run.stderr.read()) for run in runs] == [(0, ""), (0, "")]
-        assert sorted(p.name for p in root.iterdir()) == ["grub", "live", "pxelinux.cfg"]
+        assert sorted(p.name for p in root.iterdir()) == ["grub", "live", "menu.ipxe", "pxelinux.cfg"]
+        menu = (root / "pxelinux.cfg/default").read_text()   # the later commit's menu names both images
+        assert "CONFIG pxelinux.cfg/a" in menu and "CONFIG pxelinux.cfg/b" in menu, menu
 
 
 @pytest.mark.parametrize("renameat2", [True, False], ids=["renameat2", "fallback"])

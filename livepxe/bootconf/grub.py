@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .entry import BootEntry, default_entry
+from .menu import MenuItem
 from .text import comment_lines, kernel_words, one_line, plain_kernel_word
 
 LINUX_COMMANDS = ("linux", "linuxefi", "linux16")
@@ -109,6 +110,19 @@ def _kernel_word(arg: str) -> str:
         return arg
     key, eq, value = arg.partition("=")
     return f'{key}="{value}"' if eq and " " not in key else f'"{arg}"'
+
+
+def render_menu(items: Sequence[MenuItem], comment: str, timeout_s: int) -> str:
+    """A root's menu: each entry reads its image's own GRUB config (``configfile``)."""
+    lines = [*comment_lines(comment), f"set default={items[0].label}", f"set timeout={timeout_s}"]
+    for item in items:
+        path = tftp_path(item.grub)
+        if not _LABEL.match(item.label) or one_line(path) != path:
+            raise ValueError(f"GRUB cannot name menu item {item.label!r} or {path!r}")
+        lines += ["", f"menuentry {quote(one_line(item.caption))} --id {item.label} {{",
+                  f"  configfile {quote(path)}", "}"]
+    lines.append("")
+    return "\n".join(lines)
 
 
 def render(entries: Sequence[BootEntry], comment: str) -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from .entry import BootEntry, default_entry
+from .menu import MenuItem
 from .text import canonical_cmdline, comment_lines, kernel_words, one_line, plain_kernel_word
 
 SEPARATORS = (";", "&&", "||")
@@ -60,6 +61,21 @@ def _text(title: str) -> str:
     """A title as data on an ``item``/``echo`` line: no expansion, separator, comment or continuation."""
     tokens = one_line(title).replace("$", "").split()
     return " ".join(t.lstrip("#") for t in tokens if t not in SEPARATORS and t.lstrip("#")).rstrip(" \\")
+
+
+def render_menu(items: Sequence[MenuItem], comment: str, timeout_s: int, script_dir: str = "") -> str:
+    """A root's menu script: each item chains its image's own ``boot.ipxe`` (relative to this script)."""
+    for item in items:
+        if not _LABEL.match(item.label):
+            raise ValueError(f"iPXE label {item.label!r} must be letters, digits and ._+-")
+    first = items[0].label
+    lines = ["#!ipxe", *comment_lines(comment), "menu livepxe images || goto " + first]
+    lines += [f"item {item.label} {_text(item.caption) or item.label}" for item in items]
+    lines += [f"choose --default {first} --timeout {timeout_s * 1000} target && goto ${{target}}", f"goto {first}"]
+    for item in items:
+        lines += ["", f":{item.label}", f"chain {relative_uri(item.ipxe, script_dir)}"]
+    lines.append("")
+    return "\n".join(lines)
 
 
 def render(entries: Sequence[BootEntry], comment: str, script_dir: str = "") -> str:

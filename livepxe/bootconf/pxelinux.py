@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from .entry import BootEntry, default_entry
+from .menu import MenuItem
 from .text import canonical_cmdline, comment_lines, kernel_words, one_line, plain_kernel_word
 
 KERNEL_KEYWORDS = ("kernel", "linux")
@@ -53,6 +54,21 @@ def render(entries: Sequence[BootEntry], comment: str) -> str:
                   f"  KERNEL {entry.kernel}"]
         lines += [f"  APPEND {' '.join(append)}"] if append else []
     lines += ["", "ONERROR LOCALBOOT 0", ""]
+    return "\n".join(lines)
+
+
+def render_menu(items: Sequence[MenuItem], comment: str, ui: str | None, timeout_s: int) -> str:
+    """A root's menu: each item loads its image's own config (``CONFIG``); ``ui`` is menu.c32 when the root has it.
+
+    Without a UI module pxelinux shows its ``boot:`` prompt; the labels are typed there.
+    """
+    lines = [*comment_lines(comment), *([f"UI {ui}"] if ui else []), "MENU TITLE livepxe images",
+             f"DEFAULT {items[0].label}", "PROMPT 1", f"TIMEOUT {timeout_s * 10}"]
+    for item in items:
+        if not _LABEL.match(item.label) or not _PATH.match(item.pxelinux):
+            raise ValueError(f"pxelinux cannot name menu item {item.label!r} or {item.pxelinux!r}")
+        lines += ["", f"LABEL {item.label}", f"  MENU LABEL {one_line(item.caption)}", f"  CONFIG {item.pxelinux}"]
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ from typing import Callable, Union
 from .. import __version__, httpboot, httproot, initrdprobe, loaders, mediakind, netboot, newc
 from ..bootconf import carried_cmdline, printable, pxelinux
 from ..bootconf.entry import BootEntry
+from ..catalogue import menus as catalogue_menus
 from ..cmdline import pxe_cmdline, safe_iso_name
 from ..errors import LivepxeError
 from ..isoreader import IsoFile, LiveIso, read_live_iso
@@ -38,7 +39,8 @@ log = logging.getLogger("livepxe.convert")
 #: copy for --payload liveos) and its cpio archive (when that payload or compression make it).
 PAYLOAD = "payload"
 ARCHIVE = "archive"
-MADE = (PAYLOAD, ARCHIVE)
+#: A catalogue root's menus: rendered by the writer from the notes of every image in the root, this one's too.
+MENU = "menu"
 
 
 def check_size(what: str, size: int, hint: str) -> None:
@@ -47,7 +49,7 @@ def check_size(what: str, size: int, hint: str) -> None:
         raise LivepxeError(f"{what} is {size / GIB:.2f} GiB: an initramfs member must be under 4 GiB; {hint}")
 
 
-Source = Union[Segment, str]  # bytes, a file range, or one of MADE
+Source = Union[Segment, str]  # bytes, a file range, PAYLOAD, ARCHIVE or MENU
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class PlannedFile:
     """One file of the tree: its path from the TFTP root, what it is, and where its bytes come from."""
 
     path: str
-    role: str                    # image | loader | config | note | manifest
+    role: str                    # image | loader | config | menu
     sources: tuple[Source, ...]
 
     @property
@@ -338,5 +340,16 @@ def plan(options: ConvertOptions, scratch: Path) -> TreePlan:
         iso_initrd=layout.file(source.iso_file) if source.iso_file else None,
         carried_iso=layout.file(source.iso_name) if source.carry_iso else None,
         target=target, warnings=warnings)
+    if layout.integrated:
+        tree.files += _menus(layout, target)
     target.check_targets(tree.paths)
     return tree
+
+
+def _menus(layout: Layout, target: TreeWriter) -> list[PlannedFile]:
+    """A root's catalogue menus this conversion rewrites: those that are free or livepxe's own."""
+    paths, kept = catalogue_menus.writable(layout.root)
+    for message in kept:  # the admin's own menus: expected, so not a warning (the summary says how to reach it)
+        log.info("%s", message)
+    target.allow_menus(paths)
+    return [PlannedFile(path, "menu", (MENU,)) for path in paths]

@@ -10,14 +10,17 @@ at all (``TreeWriter``).
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from pathlib import Path
 
 from .. import __version__, manifest, payload, ram, sizing
+from ..catalogue import menus, scan
 from ..note import ClientRam, TreeNote
 from ..options import Compression, Payload
 from ..progress import Progress
 from ..streamcopy import FileRange, Segment, total_length, write_file
 from ..strip import write_stripped_iso
+from ..treewriter import TreeWriter
 from .plan import ARCHIVE, PAYLOAD, PlannedFile, TreePlan, check_size
 from .result import ConvertResult
 
@@ -27,7 +30,7 @@ log = logging.getLogger("livepxe.convert")
 def _make(plan: TreePlan, scratch: Path) -> dict[str, list[Segment]]:
     """The payload and archive the plan's files name (strip and compress into scratch when asked)."""
     iso = plan.iso
-    wanted = {s for f in plan.files for s in f.sources if isinstance(s, str)}
+    wanted = {s for f in plan.files for s in f.sources if s in (PAYLOAD, ARCHIVE)}
     if not wanted:
         return {}
     if plan.options.payload is Payload.ISO:
@@ -92,13 +95,25 @@ def _warn(plan: TreePlan, message: str) -> None:
     log.warning("%s", message)
 
 
+def _write_menus(plan: TreePlan, writer: TreeWriter, note: TreeNote) -> None:
+    """The root's menus offering every image in it, this one as it is now (not in the manifest: they are the
+    root's, and change with every image)."""
+    paths = [f.path for f in plan.files if f.role == "menu"]
+    root, image_dir = plan.layout.root, plan.layout.image_dir
+    images = sorted([i for i in scan.images(root) if i.image_dir != image_dir] + [scan.Image(image_dir, note)],
+                    key=lambda image: image.image_dir)
+    ui = menus.ui_module(root)
+    for path in paths:
+        write_file(writer.path(path), [menus.render(path, images, ui).encode()], checksum=False)
+
+
 def write(plan: TreePlan) -> ConvertResult:
     """Write the planned tree and commit it; on any failure nothing of it is left."""
     options = plan.options
-    with plan.target as writer:
+    with ExitStack() as held, plan.target as writer:   # held outlives the writer: its commit is under the lock
         digests: dict[str, str | None] = {}
         for planned in plan.files:
-            if planned.role != "image":
+            if planned.role not in ("image", "menu"):
                 digests[planned.path] = write_file(writer.path(planned.path), _segments(planned, {}),
                                                    checksum=options.checksums)
         made = _make(plan, writer.scratch())
@@ -119,6 +134,9 @@ def write(plan: TreePlan) -> ConvertResult:
         if plan.sums_path:
             listed = {path: digest for path, digest in digests.items() if digest}
             write_file(writer.path(plan.sums_path), [manifest.sha256sums(listed).encode()], checksum=False)
+        if any(f.role == "menu" for f in plan.files):
+            held.enter_context(menus.root_lock(plan.layout.root))
+            _write_menus(plan, writer, note)
     layout = plan.layout
     return ConvertResult(layout.root, layout, note, plan.entries, [layout.root / p for p in writer.written],
                          [layout.root / p for p in note.configs.values()], plan.warnings)

@@ -14,6 +14,7 @@ from typing import Callable
 import pytest
 
 from livepxe.bootconf import dhcpd, dnsmasq, grub, ipxe, pxelinux
+from livepxe.bootconf.menu import MenuItem
 
 from .samples import FILES, HTTP, INTEGRATED, SELF, TRICKY
 
@@ -24,7 +25,16 @@ HOSTILE_COMMENT = ("Written by livepxe 0.0 from evil\ndhcp-option=6,6.6.6.6.iso 
 
 HOSTILE_ENTRY = [replace(SELF[0], title="L\nconfigfile (http,x)/y ; chain http://x/ && shell ${x} #c '} \\")]
 
+MENU = [MenuItem("live-f41", "Fedora-WS-Live-41", 2688, "pxelinux.cfg/live.f41", "grub/live.f41.cfg",
+                 "live/f41/boot.ipxe"),
+        MenuItem("live-rescue", "L\nconfigfile (http,x)/y ; chain http://x/ && shell ${x} #c '} \\", 448,
+                 "pxelinux.cfg/rescue", "grub/rescue.cfg", "live/rescue/boot.ipxe")]
+MENU_COMMENT = "livepxe catalogue menu: written by livepxe for 2 image(s)"
+
 CASES: dict[str, Callable[[], str]] = {
+    "menu.pxelinux": lambda: pxelinux.render_menu(MENU, MENU_COMMENT, "menu.c32", 10),
+    "menu.grub": lambda: grub.render_menu(MENU, MENU_COMMENT, 10),
+    "menu.ipxe": lambda: ipxe.render_menu(MENU, MENU_COMMENT, 10),
     "self.pxelinux": lambda: pxelinux.render(SELF, COMMENT),
     "self.grub": lambda: grub.render(SELF, COMMENT),
     "self.ipxe": lambda: ipxe.render(SELF, COMMENT),

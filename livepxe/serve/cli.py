@@ -70,16 +70,13 @@ def run(args: argparse.Namespace) -> int:
     if tree_note is None:
         raise LivepxeError(f"{args.tree} has no livepxe.json: give a tree written by livepxe convert")
     dhcp_range = plan.parse_range(args.dhcp) if args.dhcp else None
+    if not args.print_config and os.geteuid() != 0:
+        raise LivepxeError("livepxe serve needs root: DHCP (port 67) and TFTP (port 69) are privileged ports")
+    require_verified(args.tree)
     if args.print_config:
         served = serve_plan(args, tree_note, _print_address(args), dhcp_range)
         print(siteconf.render(served, _print_loaders(served, args)), end="")
         return 0
-    if os.geteuid() != 0:
-        raise LivepxeError("livepxe serve needs root: DHCP (port 67) and TFTP (port 69) are privileged ports")
-    report = verify(args.tree)
-    if not report.ok:
-        raise LivepxeError(f"{args.tree} fails verify: {report.problems[0]}"
-                           + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""))
     served = serve_plan(args, tree_note, netif.choose(args.interface, args.address), dhcp_range)
     check_ports(served)
     for line in served.notes:
@@ -88,6 +85,14 @@ def run(args: argparse.Namespace) -> int:
         served = dataclasses.replace(served, root=reach.reachable(served.root, work))
         _serve(served, loaders.build(served, work / "tftp"), work)
     return 0
+
+
+def require_verified(tree: Path) -> None:
+    """One line unless ``tree`` passes verify: printed configs and a running serve hand out only a sound tree."""
+    report = verify(tree)
+    if not report.ok:
+        raise LivepxeError(f"{tree} fails verify: {report.problems[0]}"
+                           + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""))
 
 
 def serve_plan(args: argparse.Namespace, tree_note: note.TreeNote, address: ipaddress.IPv4Interface,

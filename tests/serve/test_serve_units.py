@@ -21,6 +21,7 @@ from livepxe.serve import cli, dnsmasq, grubearly, httploader, loaders, netif, p
 from livepxe.serve.http import Request, TreeServer
 from livepxe.serve.steps import Step, StepLog
 from tests.boottest.trees import self_contained
+from tests.fixtures import special
 
 ADDRESS = ipaddress.IPv4Interface("198.18.0.2/24")
 #: What dnsmasq 2.90 logged for an iPXE BIOS client and a UEFI client behind a site's DHCP server.
@@ -268,3 +269,17 @@ def test_bios_clients_get_http_only_for_initrds_lpxelinux_was_seen_to_load(tree,
     assert any("load the 1058 MiB initrd over TFTP" in line for line in served.notes) is not lpxelinux
     tftp_root = loaders.build(served, tmp_path / "work")
     assert (tftp_root / httploader.IMAGE).is_file() is lpxelinux
+
+
+@pytest.mark.parametrize("kind", sorted(special.KINDS))
+@pytest.mark.parametrize("print_config", [False, True])
+def test_serve_refuses_a_tree_holding_special_files_or_links_out_before_starting(tree, capsys, kind, print_config):
+    # Issue 18 items 4/5: one FIFO froze dnsmasq, so all DHCP and TFTP stopped; links out reached /dev and /proc.
+    name = special.plant(tree, kind)
+    command = ["serve", str(tree), "--interface", "lo"] + (["--address", "127.0.0.1", "--print-config"]
+                                                          if print_config else [])
+    assert main(command) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("livepxe: error: ") and f"{name}: " in lines[0], captured
+    assert special.KINDS[kind] in lines[0] and not captured.out

@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 from typing import Iterator, Optional, Tuple
 
-from .. import note, signals
+from .. import note, signals, urls
 from ..errors import LivepxeError
 from ..verify import require_folder, verify
 from . import dnsmasq, loaders, netif, plan, reach, siteconf
@@ -42,7 +42,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--interface", "-i", required=True, metavar="IF", help="the LAN interface to serve on")
     parser.add_argument("--address", metavar="A", help="the address to serve on, when IF has several "
                                                        "(with --print-config: A or A/PREFIX, IF need not exist here)")
-    parser.add_argument("--http-port", type=int, default=80, metavar="P",
+    parser.add_argument("--http-port", type=urls.port_number, default=80, metavar="P",
                         help="HTTP port (default 80; on another port GRUB loads over TFTP)")
     parser.add_argument("--dhcp", metavar="START,END", help="isolated lab without a DHCP server: hand out "
                                                             "addresses in this range (never on a LAN that has one)")

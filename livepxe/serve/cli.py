@@ -15,7 +15,6 @@ import ipaddress
 import logging
 import os
 import signal
-import socket
 import sys
 import tempfile
 import threading
@@ -27,6 +26,7 @@ from ..errors import LivepxeError
 from ..verify import require_folder, verify
 from . import dnsmasq, loaders, netif, plan, reach, siteconf
 from .http import TreeServer, bind_error
+from .ports import check_ports
 from .steps import Step, StepLog
 
 log = logging.getLogger(__name__)
@@ -123,22 +123,6 @@ def _print_address(args: argparse.Namespace) -> ipaddress.IPv4Interface:
         except ValueError:
             raise LivepxeError(f"--address {args.address!r} is not an IPv4 address") from None
     return netif.choose(args.interface)
-
-
-def check_ports(served: plan.Plan) -> None:
-    """Bind each port briefly, so a taken one is refused in one line before anything starts."""
-    wanted = [(socket.SOCK_DGRAM, "0.0.0.0", 67, "DHCP"), (socket.SOCK_DGRAM, served.ip, 69, "TFTP"),
-              (socket.SOCK_STREAM, served.ip, served.http_port, "HTTP")]
-    if served.proxy:
-        wanted.append((socket.SOCK_DGRAM, "0.0.0.0", 4011, "PXE proxy"))
-    for kind, host, port, what in wanted:
-        with socket.socket(socket.AF_INET, kind) as sock:
-            try:
-                sock.bind((host, port))
-            except OSError as exc:
-                proto = "udp" if kind == socket.SOCK_DGRAM else "tcp"
-                raise LivepxeError(f"port {port}/{proto} ({what}) on {host} is taken ({exc.strerror}): "
-                                   "stop the other server, or choose another --http-port") from None
 
 
 @contextlib.contextmanager

@@ -115,7 +115,10 @@ def check_entries(root: Path, limit: int = SCAN_LIMIT) -> list[str]:
             if seen > limit:
                 return problems + [f"{root} holds too many entries (more than {limit}) to check; serve a folder "
                                    "that holds the tree alone"]
-            problem = _entry_problem(root, Path(entry.path), entry)
+            try:
+                problem = _entry_problem(root, Path(entry.path), entry)
+            except FileNotFoundError:
+                continue     # removed while the scan ran: nothing left to refuse
             if problem:
                 problems.append(problem)
             elif entry.is_dir(follow_symlinks=False):

@@ -1,14 +1,15 @@
-"""Before anything starts, bind each port ``serve`` needs as dnsmasq and the HTTP server will, then let go.
+"""Before anything starts, bind each port ``serve`` needs on the interface it serves, then let go.
 
 A probe that binds differently from the real server refuses what would
 work: without ``SO_REUSEADDR`` a restart within TIME_WAIT was "port 80
 taken", and a probe of 0.0.0.0:67 on no device was refused by a DHCP
-server on another interface, though dnsmasq runs fine beside it.
+server bound to another interface, though dnsmasq runs fine beside it.
 dnsmasq, as livepxe configures it (one ``interface=``, ``bind-interfaces``),
-binds its DHCP and proxyDHCP sockets to 0.0.0.0 with ``SO_REUSEADDR``,
-``SO_REUSEPORT`` and ``SO_BINDTODEVICE`` to that interface, and TFTP to
-the interface's address (``SO_REUSEADDR``, no device); the HTTP server binds the address with
-``SO_REUSEADDR`` and ``SO_BINDTODEVICE``.
+binds its DHCP and proxyDHCP sockets to 0.0.0.0 with ``SO_BINDTODEVICE``
+to that interface, and TFTP to the interface's address; the HTTP server
+binds the address with ``SO_REUSEADDR`` and ``SO_BINDTODEVICE``.  The
+UDP probes set no reuse option (UDP has no TIME_WAIT): a server sharing
+the port on the same interface, a second serve's dnsmasq, is refused.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Port:
     host: str
     port: int
     what: str           # DHCP, PXE proxy, TFTP, HTTP
-    dhcp: bool          # dnsmasq's DHCP sockets: SO_REUSEPORT too, and bound to the interface
+    on_device: bool     # bound to the served interface (SO_BINDTODEVICE), as its server binds it
     hint: str           # what to do when it is taken
 
     @property
@@ -39,7 +40,7 @@ def wanted(served: Plan) -> list[Port]:
     other = f"stop the other {{}} server on {served.interface}, or serve on another --interface"
     ports = [Port(socket.SOCK_DGRAM, "0.0.0.0", 67, "DHCP", True, other.format("DHCP or proxyDHCP")),
              Port(socket.SOCK_DGRAM, served.ip, 69, "TFTP", False, other.format("TFTP")),
-             Port(socket.SOCK_STREAM, served.ip, served.http_port, "HTTP", False,
+             Port(socket.SOCK_STREAM, served.ip, served.http_port, "HTTP", True,
                   "stop the other HTTP server, or choose another --http-port")]
     if served.proxy:
         ports.append(Port(socket.SOCK_DGRAM, "0.0.0.0", 4011, "PXE proxy", True, other.format("proxyDHCP")))
@@ -56,10 +57,9 @@ def probe(port: Port, device: str) -> None:
     """Bind ``port`` on ``device`` with the options its server sets; LivepxeError when that fails."""
     with socket.socket(socket.AF_INET, port.kind) as sock:
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if port.dhcp:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            if port.dhcp or port.kind == socket.SOCK_STREAM:
+            if port.kind == socket.SOCK_STREAM:   # a restart finds the last connections in TIME_WAIT
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if port.on_device:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
             sock.bind((port.host, port.port))
         except OSError as exc:

@@ -64,7 +64,7 @@ def test_a_restart_while_the_last_connection_is_in_time_wait_is_accepted(lan_hos
 def test_a_dhcp_server_bound_to_another_interface_does_not_block(lan_host):
     with _udp(67, "lo"), _udp(4011, "lo"):
         check_ports(lan_host)
-    with _udp(67, reuse=True), _udp(4011, reuse=True):   # another dnsmasq with bind-interfaces shares the port
+    with _udp(67, "lo", reuse=True), _udp(4011, "lo", reuse=True):   # a dnsmasq with bind-interfaces on lo
         check_ports(lan_host)
 
 
@@ -78,8 +78,10 @@ def test_a_dhcp_server_on_every_interface_blocks_and_the_hint_names_the_interfac
     assert "\n" not in message
 
 
-def test_a_dhcp_server_on_the_same_interface_blocks(lan_host):
-    with _udp(67, "eth0"), pytest.raises(LivepxeError, match=r"port 67/udp \(DHCP\) .* is taken"):
+@pytest.mark.parametrize("reuse", [False, True])
+def test_a_dhcp_server_on_the_same_interface_blocks(lan_host, reuse):
+    """A second serve's dnsmasq shares port 67 (SO_REUSEADDR/SO_REUSEPORT); two proxies on one LAN are refused."""
+    with _udp(67, "eth0", reuse), pytest.raises(LivepxeError, match=r"port 67/udp \(DHCP\) .* is taken"):
         check_ports(lan_host)
 
 

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence
 
 from . import __version__, progress, signals, treewriter
 from .bootconf import printable
@@ -190,8 +190,15 @@ def _left_behind() -> str:
     return f"left {', '.join(map(str, left))} behind; remove it by hand"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, refusing a bad option in one line like every other refusal (its usage block buried the why)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {_one_line(message)}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="livepxe",
+    parser = _Parser(prog="livepxe",
                                      description="Boot live images made by livecd-creator over the network.")
     parser.add_argument("--version", action="version", version=f"livepxe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -211,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def iso_to_pxeboot_main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="livecd-iso-to-pxeboot",
+    parser = _Parser(prog="livecd-iso-to-pxeboot",
                                      description="Turn a live ISO into a PXE tree whose initrd carries the ISO.")
     parser.add_argument("--version", action="version", version=f"livepxe {__version__}")
     add_convert_arguments(parser)

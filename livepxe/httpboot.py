@@ -23,6 +23,7 @@ import posixpath
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from . import urls
 from .bootconf import BootEntry, grub, ipxe, pxelinux
 from .errors import LivepxeError
 
@@ -61,21 +62,10 @@ class HttpBoot:
 
 def parse(base: str, flag: str = FLAG) -> HttpBoot:
     """Check ``base`` and give it one form (one trailing ``/``); LivepxeError in one line otherwise."""
-    try:
-        parts = urlsplit(base)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        raise LivepxeError(f"{flag} {base!r} is not a URL; e.g. http://192.0.2.1/tftpboot/") from None
-    if parts.scheme != "http" or not parts.hostname:
-        why = ("lpxelinux and GRUB 2.06 fetch plain http:// only" if parts.scheme == "https"
-               else "it must be http://HOST[:PORT]/PATH")
-        raise LivepxeError(f"{flag} {base!r}: {why}; e.g. http://192.0.2.1/tftpboot/")
-    if parts.query or parts.fragment or "?" in base or "#" in base:
-        raise LivepxeError(f"{flag} {base!r} has a query or fragment; give the folder the TFTP root is served as")
-    if "@" in parts.netloc:
-        raise LivepxeError(f"{flag} {base!r} carries a user name; boot loaders send none, drop it")
-    if ".." in parts.path.split("/"):
-        raise LivepxeError(f"{flag} {base!r} has '..' in its path; give the folder's plain path")
+    if base[:8].lower() == "https://":
+        raise LivepxeError(f"{flag} {base!r}: lpxelinux and GRUB 2.06 fetch plain http:// only; "
+                           "e.g. http://192.0.2.1/tftpboot/")
+    urls.check(base, flag, ("http",), "http://192.0.2.1/tftpboot/")
     normal = HttpBoot(base.rstrip("/") + "/")
     probe = BootEntry("probe", "probe", normal.url("vmlinuz0"), (normal.url("initrd0.img"),), "quiet")
     try:

@@ -10,13 +10,14 @@ carries a few tens of MiB and any HTTP server or CDN scales the rest.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
+from . import urls
 from .bootconf.text import kernel_words
 from .errors import LivepxeError
 
-_SCHEMES = ("http", "https", "ftp", "tftp")
-_URL_SAFE = re.compile(r"^[A-Za-z0-9._~:/?#\[\]@!&'()*+,;=%-]+$")
+#: What ``--http-url`` takes: dracut's livenet downloads these with curl.
+_SCHEMES = ("http", "https")
+_URL_SAFE = re.compile(r"^[A-Za-z0-9._~:/\[\]!&()*+,;=%-]+$")  # what a kernel argument carries
 
 
 def iso_url(base: str, iso_name: str, flag: str = "--http-url") -> tuple[str, bool]:
@@ -26,9 +27,7 @@ def iso_url(base: str, iso_name: str, flag: str = "--http-url") -> tuple[str, bo
     tree then carries ``NAME.iso`` there), or the full URL of an ``.iso``
     the user serves himself (the tree then carries no ISO).
     """
-    parts = urlsplit(base)
-    if parts.scheme not in _SCHEMES or not parts.netloc:
-        raise LivepxeError(f"{flag} {base!r} is not an http(s)/ftp/tftp URL; e.g. http://192.0.2.1/live/")
+    parts = urls.check(base, flag, _SCHEMES, "http://192.0.2.1/live/")
     if not _URL_SAFE.match(base) or "$" in base:
         raise LivepxeError(f"{flag} {base!r} has characters a kernel command line cannot carry; %-encode them")
     if parts.path.lower().endswith(".iso"):

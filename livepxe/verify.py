@@ -14,8 +14,10 @@ path the tree has (``livepxe.boottest``).
 from __future__ import annotations
 
 import argparse
+import os
 import posixpath
 import re
+import stat
 import sys
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -25,7 +27,7 @@ from . import cpioscan, httpboot, initrdprobe, note, payload
 from .bootconf import FORMATS, tree_entries
 from .bootconf import kind_of as config_kind
 from .bootconf.entry import BootEntry as ConfigEntry  # tree_entries: paths from the TFTP root
-from .bootconf.text import kernel_words
+from .bootconf.text import kernel_words, printable
 from .errors import LivepxeError
 from .host import run as host_run
 from .layout import NOTE, SUMS
@@ -81,6 +83,95 @@ def inside_root(root: Path, relpath: str) -> Path | None:
     except ValueError:
         return None
     return path
+
+
+#: Entries `check_entries` looks at before it gives up: a tree has tens, an integrated root thousands.
+SCAN_LIMIT = 200_000
+#: Links followed to resolve one link, as the kernel's own limit.
+MAX_LINKS = 40
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+            (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+_KEEP_IN = "a tree holds only folders, regular files and links that stay inside it"
+
+
+def check_entries(root: Path, limit: int = SCAN_LIMIT) -> list[str]:
+    """Problems with what ``root`` holds: FIFOs, sockets, devices, links leaving it; never follows a link.
+
+    ``serve`` hands the tree to dnsmasq and HTTP clients as root: one FIFO
+    freezes dnsmasq's TFTP, a link out of the tree reaches /dev or /proc.
+    """
+    problems: list[str] = []
+    folders, seen = [root], 0
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            problems.append(f"{_shown(root, folder)}: cannot be read ({exc.strerror}); make it readable")
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > limit:
+                return problems + [f"{root} holds too many entries (more than {limit}) to check; serve a folder "
+                                   "that holds the tree alone"]
+            try:
+                problem = _entry_problem(root, Path(entry.path), entry)
+            except FileNotFoundError:
+                continue     # removed while the scan ran: nothing left to refuse
+            if problem:
+                problems.append(problem)
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(Path(entry.path))
+    return problems
+
+
+def _entry_problem(root: Path, path: Path, entry: os.DirEntry) -> str | None:
+    """Why ``entry`` has no place in a tree, or None."""
+    if entry.is_symlink():
+        target = os.readlink(path)
+        why = _link_leaves(root, path)
+        return f"{_shown(root, path)}: {why} ({printable(target, 200)}); {_KEEP_IN}" if why else None
+    mode = entry.stat(follow_symlinks=False).st_mode
+    for test, what in _SPECIAL:
+        if test(mode):
+            return f"{_shown(root, path)}: {what}; remove it, {_KEEP_IN}"
+    return None
+
+
+def _link_leaves(root: Path, link: Path) -> str | None:
+    """How resolving ``link`` component by component leaves ``root`` (a why-text), or None when it stays."""
+    inside = list(link.parent.relative_to(root).parts)
+    pending = os.readlink(link).split("/")
+    hops = 1
+    if pending[0] == "":
+        return f"a link to an absolute path, outside the TFTP root {root}"
+    while pending:
+        name = pending.pop(0)
+        if name in ("", "."):
+            continue
+        if name == "..":
+            if not inside:
+                return f"a link that leads out of the TFTP root {root}"
+            inside.pop()
+            continue
+        here = root.joinpath(*inside, name)
+        if not here.is_symlink():
+            inside.append(name)
+            continue
+        hops += 1
+        target = os.readlink(here)
+        if hops > MAX_LINKS:
+            return f"a link through more than {MAX_LINKS} links (a loop)"
+        if target.startswith("/"):
+            return f"a link through {_shown(root, here)}, an absolute link outside the TFTP root {root}"
+        pending[:0] = target.split("/")
+    return None
+
+
+def _shown(root: Path, path: Path) -> str:
+    """``path`` from ``root``, printable (file names are the tree owner's text)."""
+    return printable(str(path.relative_to(root)) if path != root else str(root), 300)
 
 
 class _Tree:
@@ -213,8 +304,8 @@ def _locate(tree: Path) -> tuple[Path, TreeNote | None, dict[str, str] | None]:
     """The TFTP root, the note and the manifest of a tree or an integrated tree's image folder."""
     tree = require_folder(tree)
     tree_note = note.read(tree)
-    sums_path = tree / SUMS
-    sums = parse_sha256sums(sums_path.read_text(errors="replace")) if sums_path.is_file() else None
+    sums_text = _regular_text(tree / SUMS)
+    sums = parse_sha256sums(sums_text) if sums_text is not None else None
     if tree_note is not None:
         root = tree.parents[tree_note.root_below - 1] if tree_note.root_below else tree
         return root, tree_note, sums
@@ -224,9 +315,24 @@ def _locate(tree: Path) -> tuple[Path, TreeNote | None, dict[str, str] | None]:
     return find_root(tree, list(sums)), None, sums
 
 
+def _regular_text(path: Path) -> str | None:
+    """The text of ``path`` if it is a regular file (never through a link, never a FIFO), else None."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with open(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        return stream.read().decode(errors="replace")
+
+
 def verify(folder: Path) -> Report:
     root, tree_note, sums = _locate(folder)
     report = Report(root)
+    report.problems += check_entries(root)
+    if report.problems:
+        return report   # nothing more is read from a tree holding what serve must never hand out
     if sums is not None:
         check_sums(root, sums, report)
     elif tree_note is not None and not tree_note.checksums:

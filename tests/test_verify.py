@@ -12,7 +12,8 @@ import pytest
 from livepxe import cpioscan
 from livepxe.cli import main
 from livepxe.convert import ConvertOptions, convert
-from livepxe.verify import verify
+from livepxe.verify import check_entries, verify
+from tests.fixtures import special
 
 
 @pytest.fixture
@@ -126,3 +127,26 @@ def test_a_missing_tree_is_named_the_same_by_verify_and_serve(tmp_path, capsys):
     for command in (["verify"], ["serve", "-i", "lo"]):
         assert livepxe([*command[:1], str(tmp_path / "nowhere"), *command[1:]]) != 0
         assert f"{tmp_path / 'nowhere'} does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", sorted(special.KINDS))
+def test_special_files_and_links_leaving_the_tree_fail_in_one_line(tree, capsys, kind):
+    # Issue 18 items 4/5: a FIFO froze dnsmasq; links to /dev, /proc or root-only files were served.
+    name = special.plant(tree, kind)
+    problems = check_entries(tree)
+    assert len(problems) == 1 and problems[0].startswith(f"{name}: ") and special.KINDS[kind] in problems[0]
+    assert "a tree holds only folders, regular files and links that stay inside it" in problems[0]
+    assert verify(tree).problems == problems
+    assert main(["verify", str(tree)]) == 1
+    assert f"FAIL: {problems[0]}\n" in capsys.readouterr().out
+
+
+def test_links_that_stay_inside_pass_and_a_huge_tree_is_refused(tree):
+    (tree / "sub").mkdir()
+    (tree / "sub/up").symlink_to("..")
+    (tree / "sub/kernel").symlink_to("up/vmlinuz0")
+    (tree / "sub/dangling").symlink_to("nowhere")
+    assert check_entries(tree) == []
+    assert verify(tree).ok
+    problems = check_entries(tree, limit=5)
+    assert len(problems) == 1 and "too many entries" in problems[0]

@@ -10,6 +10,7 @@ boots), `loaders` (the loader policy, and building what it chose),
 server), `sbdisk` (the Secure Boot disk for UEFI HTTP Boot), `http` (the
 worker's parent side) and `httpworker` (the unprivileged server),
 `beneath` (opening a file of an untrusted tree), `reach` (a private tree
-through a bind mount), `steps` (one line per client step), `siteconf`
-(configs for sites running their own servers), `cli`.
+through a bind mount), `ports` (probing each port as its server binds
+it), `steps` (one line per client step), `siteconf` (configs for sites
+running their own servers), `cli`.
 """

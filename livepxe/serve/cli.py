@@ -15,18 +15,18 @@ import ipaddress
 import logging
 import os
 import signal
-import socket
 import sys
 import tempfile
 import threading
 from pathlib import Path
 from typing import Iterator, Optional, Tuple
 
-from .. import note, signals
+from .. import note, signals, urls
 from ..errors import LivepxeError
 from ..verify import require_folder, verify
 from . import dnsmasq, loaders, netif, plan, reach, siteconf
 from .http import TreeServer, bind_error
+from .ports import check_ports
 from .steps import Step, StepLog
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--interface", "-i", required=True, metavar="IF", help="the LAN interface to serve on")
     parser.add_argument("--address", metavar="A", help="the address to serve on, when IF has several "
                                                        "(with --print-config: A or A/PREFIX, IF need not exist here)")
-    parser.add_argument("--http-port", type=int, default=80, metavar="P",
+    parser.add_argument("--http-port", type=urls.port_number, default=80, metavar="P",
                         help="HTTP port (default 80; on another port GRUB loads over TFTP)")
     parser.add_argument("--dhcp", metavar="START,END", help="isolated lab without a DHCP server: hand out "
                                                             "addresses in this range (never on a LAN that has one)")
@@ -70,16 +70,13 @@ def run(args: argparse.Namespace) -> int:
     if tree_note is None:
         raise LivepxeError(f"{args.tree} has no livepxe.json: give a tree written by livepxe convert")
     dhcp_range = plan.parse_range(args.dhcp) if args.dhcp else None
+    if not args.print_config and os.geteuid() != 0:
+        raise LivepxeError("livepxe serve needs root: DHCP (port 67) and TFTP (port 69) are privileged ports")
+    require_verified(args.tree)
     if args.print_config:
         served = serve_plan(args, tree_note, _print_address(args), dhcp_range)
         print(siteconf.render(served, _print_loaders(served, args)), end="")
         return 0
-    if os.geteuid() != 0:
-        raise LivepxeError("livepxe serve needs root: DHCP (port 67) and TFTP (port 69) are privileged ports")
-    report = verify(args.tree)
-    if not report.ok:
-        raise LivepxeError(f"{args.tree} fails verify: {report.problems[0]}"
-                           + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""))
     served = serve_plan(args, tree_note, netif.choose(args.interface, args.address), dhcp_range)
     check_ports(served)
     for line in served.notes:
@@ -88,6 +85,14 @@ def run(args: argparse.Namespace) -> int:
         served = dataclasses.replace(served, root=reach.reachable(served.root, work))
         _serve(served, loaders.build(served, work / "tftp"), work)
     return 0
+
+
+def require_verified(tree: Path) -> None:
+    """One line unless ``tree`` passes verify: printed configs and a running serve hand out only a sound tree."""
+    report = verify(tree)
+    if not report.ok:
+        raise LivepxeError(f"{tree} fails verify: {report.problems[0]}"
+                           + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""))
 
 
 def serve_plan(args: argparse.Namespace, tree_note: note.TreeNote, address: ipaddress.IPv4Interface,
@@ -118,22 +123,6 @@ def _print_address(args: argparse.Namespace) -> ipaddress.IPv4Interface:
         except ValueError:
             raise LivepxeError(f"--address {args.address!r} is not an IPv4 address") from None
     return netif.choose(args.interface)
-
-
-def check_ports(served: plan.Plan) -> None:
-    """Bind each port briefly, so a taken one is refused in one line before anything starts."""
-    wanted = [(socket.SOCK_DGRAM, "0.0.0.0", 67, "DHCP"), (socket.SOCK_DGRAM, served.ip, 69, "TFTP"),
-              (socket.SOCK_STREAM, served.ip, served.http_port, "HTTP")]
-    if served.proxy:
-        wanted.append((socket.SOCK_DGRAM, "0.0.0.0", 4011, "PXE proxy"))
-    for kind, host, port, what in wanted:
-        with socket.socket(socket.AF_INET, kind) as sock:
-            try:
-                sock.bind((host, port))
-            except OSError as exc:
-                proto = "udp" if kind == socket.SOCK_DGRAM else "tcp"
-                raise LivepxeError(f"port {port}/{proto} ({what}) on {host} is taken ({exc.strerror}): "
-                                   "stop the other server, or choose another --http-port") from None
 
 
 @contextlib.contextmanager

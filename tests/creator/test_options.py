@@ -79,7 +79,7 @@ def test_an_http_live_root_carries_no_iso(tmp_path: Path) -> None:
     (dict(output=Path("/x"), tftproot=Path("/t"), imagedir="a", bootfile="b"), "two deliveries"),
     (dict(payload="squashfs"), "--pxe-payload must be one of"),
     (dict(compress="lz4"), "--pxe-compress must be one of"),
-    (dict(http_url="file:///srv/live.iso"), "is not an http(s)/ftp/tftp URL"),
+    (dict(http_url="file:///srv/live.iso"), "it must be http(s)://HOST[:PORT]/PATH"),
     (dict(http_url="http://192.0.2.1/", compress="gzip"), "--pxe-compress has nothing to compress with --pxe-http-url"),
     (dict(http_boot="https://192.0.2.1/tftpboot/"), "--pxe-http-boot 'https://192.0.2.1/tftpboot/': lpxelinux"),
 ])

@@ -78,7 +78,8 @@ def test_a_second_serve_on_the_same_host_is_refused_in_one_line(lan, tree, tmp_p
     livepxe_serve(lan, server, tree, tmp_path)
     second = tmp_path / "second"
     second.mkdir()
-    with pytest.raises(AssertionError, match=r"error: port 67/udp \(DHCP\) on 0\.0\.0\.0 is taken"):
+    with pytest.raises(AssertionError, match=r"error: port 67/udp \(DHCP\) on 0\.0\.0\.0 \(eth0\) is taken.*"
+                                                 r"stop the other DHCP or proxyDHCP server on eth0"):
         livepxe_serve(lan, server, tree, second)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import ipaddress
+import json
+import os
 import shutil
 import socket
 import subprocess
@@ -21,6 +23,7 @@ from livepxe.serve import cli, dnsmasq, grubearly, httploader, loaders, netif, p
 from livepxe.serve.http import Request, TreeServer
 from livepxe.serve.steps import Step, StepLog
 from tests.boottest.trees import self_contained
+from tests.fixtures import special
 
 ADDRESS = ipaddress.IPv4Interface("198.18.0.2/24")
 #: What dnsmasq 2.90 logged for an iPXE BIOS client and a UEFI client behind a site's DHCP server.
@@ -268,3 +271,79 @@ def test_bios_clients_get_http_only_for_initrds_lpxelinux_was_seen_to_load(tree,
     assert any("load the 1058 MiB initrd over TFTP" in line for line in served.notes) is not lpxelinux
     tftp_root = loaders.build(served, tmp_path / "work")
     assert (tftp_root / httploader.IMAGE).is_file() is lpxelinux
+
+
+@pytest.mark.parametrize("kind", sorted(special.KINDS))
+@pytest.mark.parametrize("print_config", [False, True])
+def test_serve_refuses_a_tree_holding_special_files_or_links_out_before_starting(tree, capsys, kind, print_config):
+    # Issue 18 items 4/5: one FIFO froze dnsmasq, so all DHCP and TFTP stopped; links out reached /dev and /proc.
+    name = special.plant(tree, kind)
+    command = ["serve", str(tree), "--interface", "lo"] + (["--address", "127.0.0.1", "--print-config"]
+                                                          if print_config else [])
+    assert main(command) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("livepxe: error: ") and f"{name}: " in lines[0], captured
+    assert special.KINDS[kind] in lines[0] and not captured.out
+
+
+def _with(**changes: object):
+    """A note edit: fields set (a value of DROP removes the field)."""
+    def edit(data: dict) -> bytes:
+        for key, value in changes.items():
+            if value is DROP:
+                del data[key]
+            else:
+                data[key] = value
+        return json.dumps(data).encode()
+    return edit
+
+
+DROP = object()
+#: Issue 18 item 12: each gave a traceback (and --print-config printed a hostile note's paths into dnsmasq's config).
+BAD_NOTES = {
+    "not-json": lambda data: b"{not json",
+    "not-an-object": lambda data: b"[1, 2, 3]",
+    "deeply-nested": lambda data: b"[" * 100_000,
+    "huge": lambda data: json.dumps({**data, "warnings": ["x" * 2_000_000]}).encode(),
+    "not-utf8": lambda data: json.dumps(data).encode().replace(b'"volume": "', b'"volume": "\xff\xfe'),
+    "missing-keys": _with(configs=DROP, boot_files=DROP),
+    "wrong-type-text": _with(volume=5),
+    "wrong-type-files": _with(boot_files="pxelinux.0"),
+    "wrong-type-count": _with(initrd_bytes="big"),
+    "wrong-ram": _with(client_ram_mib={"bundled": 1}),
+    "unknown-compress": _with(compress="lz4"),
+    "dotdot-config": _with(configs={"pxelinux": "../../etc/passwd"}),
+    "absolute-boot-file": _with(boot_files={"bios": "/etc/passwd", "uefi": None, "ipxe": None}),
+    "dotdot-image-dir": _with(image_dir="../../..", integrated=True),
+    "deep-image-dir": _with(image_dir="/".join("d" * 40), integrated=True),
+    "bad-archive": _with(carried_archives={"initrd0.img": -5}),
+    "bad-http-boot": _with(http_boot="http://192.0.2.1/it's/"),
+    "newline-path": _with(configs={"ipxe": "boot\nx.ipxe"}),
+}
+
+
+@pytest.mark.parametrize("command", ["serve", "print-config", "verify"])
+@pytest.mark.parametrize("variant", sorted(BAD_NOTES))
+def test_a_malformed_note_is_one_line_from_serve_print_config_and_verify(tree, capsys, command, variant):
+    path = tree / "livepxe.json"
+    path.write_bytes(BAD_NOTES[variant](json.loads(path.read_text())))
+    argv = {"serve": ["serve", str(tree), "--interface", "lo"],
+            "print-config": ["serve", str(tree), "--interface", "lo", "--address", "127.0.0.1", "--print-config"],
+            "verify": ["verify", str(tree)]}[command]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"livepxe: error: {path}: ") and captured.err.count("\n") == 1, captured
+    assert captured.err.endswith("; reconvert the tree\n") and not captured.out, captured
+
+
+def test_a_note_that_is_a_link_or_a_fifo_is_refused(tree, capsys):
+    path = tree / "livepxe.json"
+    path.unlink()
+    path.symlink_to("/etc/passwd")
+    assert main(["verify", str(tree)]) == 1
+    assert "livepxe.json: cannot be read" in capsys.readouterr().err
+    path.unlink()
+    os.mkfifo(path)
+    assert main(["serve", str(tree), "--interface", "lo", "--address", "127.0.0.1", "--print-config"]) == 1
+    assert "livepxe.json: is not a regular file; reconvert the tree" in capsys.readouterr().err

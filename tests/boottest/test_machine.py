@@ -154,10 +154,10 @@ def test_missing_ovmf_is_a_clear_error(monkeypatch, tmp_path):
 def kernel():
     if shutil.which("qemu-system-x86_64") is None:
         pytest.skip("needs qemu-system-x86_64: apt-get install qemu-system-x86")
-    from tests.fixtures.kernel import FixtureError, debian_kernel
+    from tests.fixtures.kernel import MissingPrerequisite, debian_kernel
     try:
         return debian_kernel()
-    except FixtureError as exc:
+    except MissingPrerequisite as exc:  # a build that fails is a failure
         pytest.skip(f"no Debian kernel to boot: {exc}")
 
 

@@ -85,3 +85,48 @@ def test_list_shows_each_image_of_a_root(tiny_iso, root, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines[1:]] == ["live/a", "live/b"]
     assert tiny_iso.name in lines[1]
+
+
+def _tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_remove_takes_one_image_out_and_keeps_the_other_bootable(tiny_iso, root, capsys):
+    _place(tiny_iso, root, "a")
+    _place(tiny_iso, root, "b")
+    b_files = {k: v for k, v in _tree_bytes(root).items() if "live/b" in k or "live.b" in k}
+    assert main(["remove", str(root), "live/a"]) == 0
+    assert "offer live/b" in capsys.readouterr().out
+    assert [i.image_dir for i in scan.images(root)] == ["live/b"]
+    left = _tree_bytes(root)
+    assert not [k for k in left if "live/a" in k or "live.a" in k]
+    assert all(left[k] == v for k, v in b_files.items())
+    menu = left["pxelinux.cfg/default"].decode()
+    assert "CONFIG pxelinux.cfg/live.b" in menu and "live.a" not in menu
+    assert not [p for p in root.iterdir() if p.name.startswith(".livepxe-")]
+
+
+def test_removing_the_last_image_gives_the_root_back_as_it_was(tiny_iso, root):
+    (root / "pxelinux.cfg").mkdir()
+    (root / "pxelinux.cfg/default").write_text("mine\n")
+    (root / "pxelinux.0").write_bytes(b"loader")
+    before = _tree_bytes(root)
+    _place(tiny_iso, root, "a")
+    assert main(["remove", str(root), "live/a"]) == 0
+    assert _tree_bytes(root) == before
+
+
+def test_remove_refuses_a_folder_holding_what_livepxe_did_not_write(tiny_iso, root, capsys):
+    _place(tiny_iso, root, "a")
+    (root / "live/a/notes.txt").write_text("the admin's\n")
+    before = _tree_bytes(root)
+    assert main(["remove", str(root), "live/a"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "notes.txt, which livepxe did not write" in err[0]
+    assert _tree_bytes(root) == before
+
+
+def test_remove_of_an_unknown_image_is_one_line(root, capsys):
+    assert main(["remove", str(root), "live/nothing"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds no image live/nothing" in err[0]

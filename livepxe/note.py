@@ -51,7 +51,7 @@ class TreeNote:
     iso_name: str                         # the ISO's name inside the initramfs / on the HTTP server
     image_dir: str                        # "" for a self-contained tree
     integrated: bool
-    mode: str                             # bundled-append | bundled-separate | http
+    mode: str                             # bundled-append | bundled-separate | http (catalogue: serve only)
     payload: str                          # iso | liveos
     compress: str                         # none | gzip | xz | zstd
     checksums: bool                       # SHA256SUMS written

@@ -19,9 +19,10 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from .. import note, signals, urls
+from ..catalogue import scan, serving
 from ..errors import LivepxeError
 from ..verify import require_folder, verify
 from . import dnsmasq, loaders, netif, plan, reach, siteconf
@@ -66,13 +67,12 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    tree_note = note.read(require_folder(args.tree))
-    if tree_note is None:
-        raise LivepxeError(f"{args.tree} has no livepxe.json: give a tree written by livepxe convert")
+    tree_note, images = _tree_or_catalogue(require_folder(args.tree))
     dhcp_range = plan.parse_range(args.dhcp) if args.dhcp else None
     if not args.print_config and os.geteuid() != 0:
         raise LivepxeError("livepxe serve needs root: DHCP (port 67) and TFTP (port 69) are privileged ports")
-    require_verified(args.tree)
+    for folder in [args.tree / i.image_dir for i in images] or [args.tree]:
+        require_verified(folder)
     if args.print_config:
         served = serve_plan(args, tree_note, _print_address(args), dhcp_range)
         print(siteconf.render(served, _print_loaders(served, args)), end="")
@@ -85,6 +85,19 @@ def run(args: argparse.Namespace) -> int:
         served = dataclasses.replace(served, root=reach.reachable(served.root, work))
         _serve(served, loaders.build(served, work / "tftp"), work)
     return 0
+
+
+def _tree_or_catalogue(folder: Path) -> Tuple[note.TreeNote, List[scan.Image]]:
+    """The tree's note, or for a TFTP root holding livepxe images the note of its catalogue (and the images)."""
+    tree_note = note.read(folder)
+    if tree_note is not None:
+        return tree_note, []
+    images = scan.images(folder)
+    root_note = serving.as_note(folder, images)
+    if root_note is None:
+        raise LivepxeError(f"{folder} has no livepxe.json and no catalogue menus: give a tree written by livepxe "
+                           "convert, or a TFTP root images were converted into with --tftproot")
+    return root_note, images
 
 
 def require_verified(tree: Path) -> None:

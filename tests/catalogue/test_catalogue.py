@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,27 @@ def test_remove_of_an_unknown_image_is_one_line(root, capsys):
     assert main(["remove", str(root), "live/nothing"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "holds no image live/nothing" in err[0]
+
+
+def test_serve_plans_a_catalogue_root_from_its_menus(tiny_iso, root, tmp_path, capsys):
+    """``serve ROOT --print-config``: iPXE clients get the root's menu, BIOS clients the root's own pxelinux."""
+    from livepxe.loaders import find_files
+    found, missing = find_files()
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}: apt-get install pxelinux syslinux-common")
+    for name, src in found.items():
+        (root / name).write_bytes(src.read_bytes())
+    _place(tiny_iso, root, "a")
+    _place(tiny_iso, root, "b")
+    command = ["serve", str(root), "--interface", "lo", "--address", "127.0.0.1", "--print-config",
+               "--tftp-only", "--uefi", "signed"]
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1/menu.ipxe" in out
+    assert re.search(r'pxe-service=tag:!ipxe,x86PC,"[^"]*catalogue 2 images",pxelinux.0', out), out
+
+
+def test_serve_refuses_a_folder_that_is_neither_tree_nor_catalogue(root, capsys):
+    assert main(["serve", str(root), "--interface", "lo", "--address", "127.0.0.1", "--print-config"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no livepxe.json and no catalogue menus" in err[0]

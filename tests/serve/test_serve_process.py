@@ -156,3 +156,30 @@ def test_sigkill_of_serve_ends_dnsmasq_and_the_next_serve_sweeps_its_folder(lan,
     assert not config.parent.exists()            # ... the next serve removed what the killed one left
     again.send_signal(signal.SIGTERM)
     assert again.wait(timeout=15) == 0
+
+
+def test_a_catalogue_root_is_served_menus_first(lan, tiny_iso, tmp_path):
+    """``serve ROOT`` for a root holding two images: TFTP and HTTP hand out its menus and each image's files."""
+    if shutil.which("curl") is None:
+        pytest.skip("needs curl")
+    folder = Path(tempfile.mkdtemp(prefix="livepxe-serve-catalogue-"))
+    folder.chmod(0o755)
+    try:
+        root = folder / "root"
+        root.mkdir()
+        root.chmod(0o755)
+        for name in ("a", "b"):
+            convert(ConvertOptions(iso=tiny_iso, tftproot=root, imagedir=f"live/{name}", bootfile=f"live.{name}",
+                                   progress=False))
+        server, client = lan.add_host("serve", SERVER), lan.add_host("client", "198.18.0.3/24")
+        proc, out = livepxe_serve(lan, server, root, tmp_path)
+        ip = SERVER.split("/")[0]
+        for url, path in ((f"http://{ip}/menu.ipxe", "menu.ipxe"), (f"tftp://{ip}/grub/grub.cfg", "grub/grub.cfg"),
+                          (f"tftp://{ip}/pxelinux.cfg/default", "pxelinux.cfg/default"),
+                          (f"http://{ip}/live/b/boot.ipxe", "live/b/boot.ipxe")):
+            got = subprocess.run(client.command(["curl", "-sf", "--max-time", "20", url]), capture_output=True)
+            assert got.returncode == 0 and got.stdout == (root / path).read_bytes(), (url, got.stderr)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0, out.read_text()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

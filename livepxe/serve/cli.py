@@ -67,17 +67,22 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    tree_note, images = _tree_or_catalogue(require_folder(args.tree))
+    with tempfile.TemporaryDirectory(prefix="livepxe-serve-plan-") as scratch:
+        return _run(args, _tree_or_catalogue(require_folder(args.tree), Path(scratch)))
+
+
+def _run(args: argparse.Namespace, given: _Served) -> int:
+    tree_note = given.note
     dhcp_range = plan.parse_range(args.dhcp) if args.dhcp else None
     if not args.print_config and os.geteuid() != 0:
         raise LivepxeError("livepxe serve needs root: DHCP (port 67) and TFTP (port 69) are privileged ports")
-    for folder in [args.tree / i.image_dir for i in images] or [args.tree]:
+    for folder in [args.tree / i.image_dir for i in given.images] or [args.tree]:
         require_verified(folder)
     if args.print_config:
-        served = serve_plan(args, tree_note, _print_address(args), dhcp_range)
+        served = serve_plan(args, tree_note, _print_address(args), dhcp_range, given.loaders)
         print(siteconf.render(served, _print_loaders(served, args)), end="")
         return 0
-    served = serve_plan(args, tree_note, netif.choose(args.interface, args.address), dhcp_range)
+    served = serve_plan(args, tree_note, netif.choose(args.interface, args.address), dhcp_range, given.loaders)
     check_ports(served)
     for line in served.notes:
         print(f"livepxe serve: note: {line}", file=sys.stderr)
@@ -87,17 +92,28 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tree_or_catalogue(folder: Path) -> Tuple[note.TreeNote, List[scan.Image]]:
-    """The tree's note, or for a TFTP root holding livepxe images the note of its catalogue (and the images)."""
+@dataclasses.dataclass
+class _Served:
+    """What serve was given: a tree's note, or a catalogue root's (its images, and host loaders it adds)."""
+
+    note: note.TreeNote
+    images: List[scan.Image] = dataclasses.field(default_factory=list)
+    loaders: Optional[serving.RootLoaders] = None
+
+
+def _tree_or_catalogue(folder: Path, scratch: Path) -> _Served:
+    """The tree's note, or for a TFTP root holding livepxe images the note of its catalogue."""
     tree_note = note.read(folder)
     if tree_note is not None:
-        return tree_note, []
+        return _Served(tree_note)
     images = scan.images(folder)
-    root_note = serving.as_note(folder, images)
+    found = serving.root_loaders(folder, scratch, lambda line: print(f"livepxe serve: note: {line}",
+                                                                    file=sys.stderr))
+    root_note = serving.as_note(folder, images, found) if images else None
     if root_note is None:
         raise LivepxeError(f"{folder} has no livepxe.json and no catalogue menus: give a tree written by livepxe "
                            "convert, or a TFTP root images were converted into with --tftproot")
-    return root_note, images
+    return _Served(root_note, images, found)
 
 
 def require_verified(tree: Path) -> None:
@@ -109,9 +125,13 @@ def require_verified(tree: Path) -> None:
 
 
 def serve_plan(args: argparse.Namespace, tree_note: note.TreeNote, address: ipaddress.IPv4Interface,
-               dhcp_range: Optional[Tuple[str, str]]) -> plan.Plan:
+               dhcp_range: Optional[Tuple[str, str]], root_loaders: Optional[serving.RootLoaders] = None
+               ) -> plan.Plan:
     """Every decision of a serve run, before anything starts: ``--print-config`` renders this same object."""
     served = plan.make(args.tree, tree_note, args.interface, address, args.http_port, dhcp_range, args.ipxe_script)
+    if root_loaders is not None:
+        served = dataclasses.replace(served, host_files=tuple(root_loaders.files.items()),
+                                     made_files=tuple(root_loaders.texts.items()))
     return loaders.choose(served, tree_note, args.uefi, args.tftp_only)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -28,12 +29,12 @@ UEFI_CHOICES = ("auto", "signed", "early")
 #: Signed chains whose GRUB reads a proxy offer (Fedora's carries "efinet: Add DHCP proxy support").
 PROXY_AWARE = efi.table.PROXY_AWARE
 #: What `Plan.builds` may name.
-LPXELINUX, EARLY_GRUB, SECURE_BOOT_DISK = "lpxelinux", "early-grub", "secure-boot-disk"
+LPXELINUX, EARLY_GRUB, SECURE_BOOT_DISK, HOST_LOADERS = "lpxelinux", "early-grub", "secure-boot-disk", "host-loaders"
 
 
 def choose(plan: Plan, tree_note: TreeNote, uefi: str = "auto", tftp_only: bool = False) -> Plan:
     """``plan`` with its boot files, the loaders to build and the downgrade notes decided."""
-    builds: List[str] = []
+    builds: List[str] = [HOST_LOADERS] if plan.host_files or plan.made_files else []
     notes: List[str] = []
     bios, uefi_file, uefi_http = plan.bios, plan.uefi, None
     chain: Optional[Tuple[str, str]] = None
@@ -76,7 +77,7 @@ def signed_chain(plan: Plan, tree_note: TreeNote) -> Optional[Tuple[str, str]]:
         return None
     shim = plan.uefi
     grub = str(Path(shim).with_name("grubx64.efi"))
-    return (shim, grub) if (plan.root / shim).is_file() and (plan.root / grub).is_file() else None
+    return (shim, grub) if plan.source(shim).is_file() and plan.source(grub).is_file() else None
 
 
 def build(plan: Plan, folder: Path) -> Path:
@@ -84,6 +85,11 @@ def build(plan: Plan, folder: Path) -> Path:
     if not plan.builds:
         return plan.root
     folder.mkdir(mode=0o755)
+    for name, source in plan.host_files:
+        shutil.copyfile(source, folder / name)
+        (folder / name).chmod(0o644)
+    for name, text in plan.made_files:
+        (folder / name).write_text(text)
     if LPXELINUX in plan.builds:
         httploader.build(folder, plan.http_base)
     if EARLY_GRUB in plan.builds:
@@ -92,7 +98,7 @@ def build(plan: Plan, folder: Path) -> Path:
     if SECURE_BOOT_DISK in plan.builds:
         assert plan.signed_chain is not None and plan.grub_config is not None
         shim, grub = plan.signed_chain
-        sbdisk.build(folder, plan.root / shim, plan.root / grub, plan.ip, plan.grub_config)
+        sbdisk.build(folder, plan.source(shim), plan.source(grub), plan.ip, plan.grub_config)
     # Links to the tree come last, and never replace a file of ours: built into an empty folder, a loader
     # is never written through a link a hostile tree planted under the same name.
     for entry in plan.root.iterdir():

@@ -40,6 +40,14 @@ class Plan:
     builds: Tuple[str, ...] = ()               # loaders serve makes at start (`loaders.build`)
     notes: Tuple[str, ...] = ()                # each downgrade `loaders.choose` decided, one line each
     signed_chain: Optional[Tuple[str, str]] = None   # the tree's shim and GRUB the Secure Boot disk carries
+    #: A catalogue root without loaders of its own: host loaders (name at the top of the served root, host
+    #: file) and small configs (name, text) serve puts beside the root's entries (`loaders.build`).
+    host_files: Tuple[Tuple[str, Path], ...] = ()
+    made_files: Tuple[Tuple[str, str], ...] = ()
+
+    def source(self, relpath: str) -> Path:
+        """Where a served file's bytes are: a host loader serve adds, or the root's own file."""
+        return dict(self.host_files).get(relpath, self.root / relpath)
 
     @property
     def proxy(self) -> bool:

@@ -144,11 +144,30 @@ def test_serve_plans_a_catalogue_root_from_its_menus(tiny_iso, root, tmp_path, c
     _place(tiny_iso, root, "a")
     _place(tiny_iso, root, "b")
     command = ["serve", str(root), "--interface", "lo", "--address", "127.0.0.1", "--print-config",
-               "--tftp-only", "--uefi", "signed"]
+               "--tftp-only", "--uefi", "signed", "--loader-dir", str(tmp_path / "loaders")]
     assert main(command) == 0
     out = capsys.readouterr().out
     assert "http://127.0.0.1/menu.ipxe" in out
     assert re.search(r'pxe-service=tag:!ipxe,x86PC,"[^"]*catalogue 2 images",pxelinux.0', out), out
+    assert (tmp_path / "loaders/pxelinux.0").is_symlink()          # the root's own, linked
+
+
+def test_a_catalogue_root_without_loaders_gets_the_hosts_beside_it(tiny_iso, root, tmp_path, capsys,
+                                                                  unsigned_grub_host):
+    from livepxe.loaders import find_files
+    if find_files()[1]:
+        pytest.skip("needs pxelinux.0 and ldlinux.c32: apt-get install pxelinux syslinux-common")
+    _place(tiny_iso, root, "a")
+    before = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+    loaders = tmp_path / "loaders"
+    command = ["serve", str(root), "--interface", "lo", "--address", "127.0.0.1", "--print-config",
+               "--tftp-only", "--uefi", "signed", "--loader-dir", str(loaders)]
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    for name in ("pxelinux.0", "ldlinux.c32", "grubnetx64.efi"):
+        assert (loaders / name).is_file() and not (loaders / name).is_symlink(), name
+    assert re.search(r'pxe-service=tag:!ipxe,x86-64_EFI,"[^"]*",grubnetx64.efi', out), out
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == before   # nothing written into the root
 
 
 def test_serve_refuses_a_folder_that_is_neither_tree_nor_catalogue(root, capsys):

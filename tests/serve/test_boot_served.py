@@ -158,3 +158,36 @@ def test_uefi_secure_boot_behind_the_sites_dhcp_by_http_boot(lan, tree, live, ac
     assert LOCKDOWN in run.console_log.read_text(errors="replace"), "booted, but not under Secure Boot"
     assert "http /livepxe-secureboot.img" in steps and "tftp initrd0.img" in steps, steps
     assert "dhcp address" not in steps, steps  # the site leased
+
+
+@pytest.fixture(scope="module")
+def catalogue(live, readable) -> Path:
+    """A lab root livepxe filled: two images, its menus, no loaders of its own (serve brings the host's)."""
+    root = readable / "catalogue"
+    root.mkdir()
+    root.chmod(0o755)
+    for name in ("rescue", "compose"):
+        convert(ConvertOptions(iso=live.iso, tftproot=root, imagedir=f"live/{name}", bootfile=f"live.{name}",
+                               progress=False, append=CONSOLE))
+    return root
+
+
+def test_uefi_boots_the_first_image_of_a_catalogue_from_its_menu(lan, catalogue, live, accel, tmp_path):
+    """``serve ROOT`` behind the site's DHCP: GRUB reads the root's menu, which chains the first image's config."""
+    _, steps = _boot_beside_the_site(lan, catalogue, live, accel, tmp_path, "uefi")
+    assert "http /grub/grub.cfg" in steps and "/grub/live.compose.cfg" in steps, steps
+    assert "/live/compose/initrd0.img" in steps and "/live/rescue/initrd0.img" not in steps, steps
+
+
+def test_uefi_secure_boot_boots_a_catalogue_through_serve_as_the_labs_dhcp_server(lan, catalogue, live, accel,
+                                                                                  tmp_path):
+    """Secure Boot enforced: the host's shim and signed GRUB, beside the root, read the root's GRUB menu."""
+    if not (OVMF_SECBOOT.is_file() and OVMF_MS_VARS.is_file()):
+        pytest.skip("needs OVMF's Secure Boot firmware and Microsoft-enrolled variables: install ovmf")
+    server, tap = lan.add_host("serve", SERVER), lan.add_tap()
+    _, out = livepxe_serve(lan, server, catalogue, tmp_path, "--dhcp", "198.18.0.100,198.18.0.150")
+    run = Client("secureboot", tap, tmp_path).boot(lan, live.marker, accel)
+    _passed(run, out)
+    assert LOCKDOWN in run.console_log.read_text(errors="replace"), "booted, but not under Secure Boot"
+    steps = _steps(out)
+    assert "grub/grub.cfg" in steps and "live.compose.cfg" in steps, steps

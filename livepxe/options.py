@@ -78,14 +78,29 @@ class ConvertOptions:
         "http_url": "--http-url", "http_boot": "--http-boot", "accept_media": "--accept-media",
     }
 
+    #: The options that take one of an enum's values.
+    CHOICES: ClassVar[dict[str, type[Enum]]] = {
+        "initrd_mode": InitrdMode, "compress": Compression, "payload": Payload,
+    }
+
     def __post_init__(self) -> None:
-        for name, enum in (("initrd_mode", InitrdMode), ("compress", Compression), ("payload", Payload)):
-            value = getattr(self, name)
+        for name in self.CHOICES:
+            setattr(self, name, self.check_value(name, getattr(self, name), self.FLAGS[name]))
+
+    @classmethod
+    def check_value(cls, name: str, value: object, flag: str) -> object:
+        """One option's value checked on its own (a kickstart's settings are, line by line); returns it typed."""
+        enum = cls.CHOICES.get(name)
+        if enum is not None:
             try:
-                setattr(self, name, enum(value))
+                return enum(value)
             except ValueError:
-                raise LivepxeError(f"{self.FLAGS[name]} must be one of {', '.join(choices(enum))}, "
-                                   f"not {value!r}") from None
+                raise LivepxeError(f"{flag} must be one of {', '.join(choices(enum))}, not {value!r}") from None
+        if name == "http_url":
+            httproot.iso_url(str(value), "probe.iso", flag)
+        elif name == "http_boot":
+            httpboot.parse(str(value), flag)
+        return value
 
     @property
     def iso_path(self) -> Path:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import optparse
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Optional
 
 from ..errors import LivepxeError
-from ..options import Compression, ConvertOptions, InitrdMode, Payload, choices
+from ..options import Compression, ConvertOptions, choices
 from ..tree.plan import preflight
 
 DEFAULT_TREE = "tftpboot"
@@ -93,35 +93,40 @@ class PxeOptions(ConvertOptions):
 
 
 # --- optparse glue (upstream livecd-creator parses with optparse) ----------
+#
+# No option has an optparse default: None means "not on the command line", so
+# a kickstart's %addon setting (kickstart.py) can fill it; the defaults are
+# PxeOptions' own.
+
 
 _OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("--pxe", dict(action="store_true", dest="pxe", default=False,
+    ("--pxe", dict(action="store_true", dest="pxe",
                    help="Also write a PXE tree whose initrd carries the ISO (livepxe).")),
-    ("--pxe-output", dict(dest="pxe_output", metavar="DIR", default=None,
+    ("--pxe-output", dict(dest="pxe_output", metavar="DIR",
                           help=f"Folder of the self-contained PXE tree (default: OUTPUT/{DEFAULT_TREE}).")),
-    ("--tftproot", dict(dest="pxe_tftproot", metavar="DIR", default=None,
+    ("--tftproot", dict(dest="pxe_tftproot", metavar="DIR",
                         help="Put the tree into this existing TFTP root instead (needs --imagedir, --bootfile).")),
-    ("--imagedir", dict(dest="pxe_imagedir", metavar="PATH", default=None,
+    ("--imagedir", dict(dest="pxe_imagedir", metavar="PATH",
                         help="Folder under --tftproot for kernel and initrd, e.g. live/devel/minimal.")),
-    ("--bootfile", dict(dest="pxe_bootfile", metavar="NAME", default=None,
+    ("--bootfile", dict(dest="pxe_bootfile", metavar="NAME",
                         help="Config name under TFTPROOT/pxelinux.cfg/, e.g. live.devel-minimal.")),
-    ("--initrd-mode", dict(dest="pxe_initrd_mode", metavar="MODE", default=InitrdMode.APPEND.value,
+    ("--initrd-mode", dict(dest="pxe_initrd_mode", metavar="MODE",
                            help="append: one initrd with the ISO appended (default); "
                                 "separate: the ISO as a second initrd.")),
-    ("--pxe-append", dict(dest="pxe_append", metavar='"ARGS"', default="",
+    ("--pxe-append", dict(dest="pxe_append", metavar='"ARGS"',
                           help="Extra kernel arguments for the PXE boot entries.")),
-    ("--pxe-cmdline", dict(dest="pxe_cmdline", metavar='"ARGS"', default=None,
+    ("--pxe-cmdline", dict(dest="pxe_cmdline", metavar='"ARGS"',
                            help="Kernel arguments replacing the ISO's own (root=live:… is still set).")),
-    ("--pxe-http-url", dict(dest="pxe_http_url", metavar="URL", default=None,
+    ("--pxe-http-url", dict(dest="pxe_http_url", metavar="URL",
                             help="Clients download the ISO from URL (dracut livenet) instead of "
                                  "carrying it in the initrd.")),
-    ("--pxe-http-boot", dict(dest="pxe_http_boot", metavar="URL", default=None,
+    ("--pxe-http-boot", dict(dest="pxe_http_boot", metavar="URL",
                              help="You serve the TFTP root over HTTP at URL: BIOS boots lpxelinux.0 and the "
                                   "configs fetch kernel and initrd from URL.")),
-    ("--pxe-payload", dict(dest="pxe_payload", metavar="WHAT", default=Payload.ISO.value,
+    ("--pxe-payload", dict(dest="pxe_payload", metavar="WHAT",
                            help="iso: the whole ISO in the initrd (default); liveos: a stripped "
                                 "ISO holding only LiveOS/.")),
-    ("--pxe-compress", dict(dest="pxe_compress", metavar="METHOD", default=Compression.NONE.value,
+    ("--pxe-compress", dict(dest="pxe_compress", metavar="METHOD",
                             help="Compress the carried ISO: " + ", ".join(choices(Compression))
                                  + " (default none).")),
 )
@@ -137,14 +142,49 @@ def add_option_group(parser: optparse.OptionParser) -> None:
     parser.add_option_group(group)
 
 
-def from_values(values: Any) -> PxeOptions:
-    """PxeOptions from parsed optparse values (upstream's -o is ``destdir``)."""
-    def path(v: Optional[str]) -> Optional[Path]:
-        return Path(v) if v is not None else None
-    return PxeOptions(outdir=Path(getattr(values, "destdir", None) or "."),
-                      output=path(values.pxe_output), tftproot=path(values.pxe_tftproot),
-                      imagedir=values.pxe_imagedir, bootfile=values.pxe_bootfile,
-                      initrd_mode=values.pxe_initrd_mode, append=values.pxe_append,
-                      cmdline=values.pxe_cmdline, http_url=values.pxe_http_url,
-                      http_boot=getattr(values, "pxe_http_boot", None),
-                      payload=values.pxe_payload, compress=values.pxe_compress)
+def kickstart_flag(flag: str) -> str:
+    """A PXE option's name inside the kickstart's livepxe section: ``--pxe`` is ``--enable``, ``--pxe-X`` is ``--X``."""
+    if flag == "--pxe":
+        return "--enable"
+    return "--" + flag[len("--pxe-"):] if flag.startswith("--pxe-") else flag
+
+
+@dataclass
+class Settings:
+    """PXE settings from somewhere other than the command line (a kickstart), by optparse dest."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)   # dest -> how messages name it: "--compress (a.ks:4)"
+
+    def enables(self) -> bool:
+        return bool(self.values.get("pxe"))
+
+
+_PATHS = ("output", "tftproot")
+
+
+def _field(dest: str) -> str:
+    """The PxeOptions field an optparse dest fills: ``pxe_http_url`` -> ``http_url``."""
+    return dest[len("pxe_"):]
+
+
+def from_values(values: Any, settings: Optional[Settings] = None) -> PxeOptions:
+    """PxeOptions from parsed optparse values (upstream's -o is ``destdir``): command line first, then ``settings``."""
+    settings = settings or Settings()
+    given: dict[str, Any] = {}
+    for _flag, kwargs in _OPTIONS:
+        dest = kwargs["dest"]
+        value = getattr(values, dest, None)
+        if value is None:
+            value = settings.values.get(dest)
+        if value is not None and dest != "pxe":
+            given[_field(dest)] = Path(value) if _field(dest) in _PATHS else value
+    return _options_class(settings)(outdir=Path(getattr(values, "destdir", None) or "."), **given)
+
+
+def _options_class(settings: Settings) -> type[PxeOptions]:
+    """PxeOptions whose messages name a kickstart's settings by their file and line."""
+    names = {_field(dest): name for dest, name in settings.names.items() if dest != "pxe"}
+    if not names:
+        return PxeOptions
+    return type("PxeOptions", (PxeOptions,), {"FLAGS": {**PxeOptions.FLAGS, **names}, "__module__": __name__})

@@ -1,7 +1,9 @@
 """``livecd-creator``: upstream's program, plus ``--pxe``.
 
 Without ``--pxe`` this execs the system's own livecd-creator with the same
-arguments, so nothing changes (same output, same exit code).
+arguments, so nothing changes (same output, same exit code) — unless the
+kickstart (``-c``) has a livepxe ``%addon`` section saying ``--enable``
+(kickstart.py): a compose passes only a kickstart.
 
 With ``--pxe`` it runs that same upstream script in this process, unchanged,
 with two names swapped in the script's view of the world:
@@ -38,7 +40,7 @@ from .. import signals
 from ..errors import LivepxeError
 
 if TYPE_CHECKING:  # imported when needed: the exec path stays light
-    from .options import PxeOptions
+    from .options import PxeOptions, Settings
 
 PROG = "livecd-creator"
 DEFAULT_UPSTREAM = "/usr/bin/livecd-creator"
@@ -141,8 +143,8 @@ def _proxy(real: types.ModuleType, **overrides: Any) -> types.ModuleType:
     return proxy
 
 
-def optparse_proxy(on_parsed: Callable[[Any], None]) -> types.ModuleType:
-    """optparse whose OptionParser knows the PXE options."""
+def optparse_proxy(on_parsed: Callable[[Any, list[str]], None]) -> types.ModuleType:
+    """optparse whose OptionParser knows the PXE options; ``on_parsed`` gets the values and the arguments left."""
     from .options import add_option_group
 
     class OptionParser(real_optparse.OptionParser):
@@ -150,7 +152,7 @@ def optparse_proxy(on_parsed: Callable[[Any], None]) -> types.ModuleType:
             if self.get_option("--pxe") is None:
                 add_option_group(self)
             options, rest = super().parse_args(args, values)
-            on_parsed(options)
+            on_parsed(options, rest)
             return options, rest
 
     return _proxy(real_optparse, OptionParser=OptionParser)
@@ -163,14 +165,16 @@ class _Run:
         self.pxe: Optional[PxeOptions] = None
         self.restore_modules = restore_modules
 
-    def on_parsed(self, values: Any) -> None:
+    def on_parsed(self, values: Any, rest: Sequence[str] = ()) -> None:
         from .options import from_values
         self.restore_modules()  # the script has bound its modules by now
         if getattr(values, "image_type", None) == "image":
             raise LivepxeError("--pxe makes a PXE tree from a live ISO; it cannot go with --image-type image")
-        pxe = from_values(values)
-        pxe.check()
         check_pykickstart()
+        # upstream takes a lone extra argument as the kickstart (image-creator's way)
+        kscfg = getattr(values, "kscfg", None) or (rest[0] if len(rest) == 1 else None)
+        pxe = from_values(values, kickstart_settings(kscfg))
+        pxe.check()
         self.pxe = pxe
 
     def creator_factory(self) -> Callable[..., Any]:
@@ -205,18 +209,56 @@ def run_with_pxe(upstream: Path, args: Sequence[str]) -> None:
         restore()
 
 
+def kickstart_arg(args: Sequence[str]) -> Optional[str]:
+    """The kickstart named by ``-c``/``--config``, seen before upstream parses (the last one, as optparse)."""
+    found = None
+    for i, arg in enumerate(args):
+        if arg in ("-c", "--config") and i + 1 < len(args):
+            found = args[i + 1]
+        elif arg.startswith("--config="):
+            found = arg.split("=", 1)[1]
+        elif arg.startswith("-c") and len(arg) > 2:
+            found = arg[2:]
+    return found
+
+
+def kickstart_settings(path: Optional[str]) -> Settings:
+    """The PXE settings the kickstart's livepxe section carries (none without a kickstart or pykickstart)."""
+    from .options import Settings
+    if path is None:
+        return Settings()
+    try:
+        from .kickstart import read_settings
+    except ImportError:  # upstream needs pykickstart too, and says so
+        return Settings()
+    return read_settings(path)
+
+
+def wants_pxe(args: Sequence[str]) -> bool:
+    """``--pxe``, or a kickstart whose livepxe section says ``--enable`` (a compose passes only a kickstart)."""
+    if "--pxe" in args:
+        return True
+    path = kickstart_arg(args)
+    return path is not None and kickstart_settings(path).enables()
+
+
+def wants_help(args: Sequence[str]) -> bool:
+    return any(a in ("-h", "--help") for a in args)
+
+
 def wants_in_process(args: Sequence[str]) -> bool:
-    """--pxe runs upstream in-process; so does --help, to list the PXE options."""
-    return any(a == "--pxe" or a in ("-h", "--help") for a in args)
+    """PXE runs upstream in-process; so does --help, to list the PXE options."""
+    return wants_help(args) or wants_pxe(args)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         upstream = find_upstream()
-        if not wants_in_process(args):
+        pxe = wants_pxe(args)
+        if not pxe and not wants_help(args):
             exec_upstream(upstream, args)
-        if "--pxe" not in args:  # --help alone: upstream's own help if imgcreate is not here
+        if not pxe:  # --help alone: upstream's own help if imgcreate is not here
             try:
                 import_imgcreate(upstream)
             except LivepxeError:

@@ -151,7 +151,8 @@ def standin_imgcreate() -> Iterator[types.ModuleType]:
             package.imagecreator = saved_attr  # type: ignore[attr-defined]
 
 
-def upstream_like_parser(on_parsed: Callable[[Any], None] = lambda values: None) -> optparse.OptionParser:
+def upstream_like_parser(on_parsed: Callable[[Any, list[str]], None] = lambda values, rest: None,
+                         ) -> optparse.OptionParser:
     """An OptionParser from the wrapper's proxy, with a few of upstream's real option names."""
     parser = optparse_proxy(on_parsed).OptionParser()
     parser.add_option("-c", "--config", dest="kscfg")

@@ -32,7 +32,7 @@ PATCH = REPO / "patches" / "livecd-creator-pxe.patch"
 
 def test_pxe_options_join_upstreams_parser() -> None:
     seen: list = []
-    parser = upstream_like_parser(seen.append)
+    parser = upstream_like_parser(lambda values, rest: seen.append(values))
     options, rest = parser.parse_args(["--pxe", "-c", "a.ks", "-o", "/out", "--initrd-mode", "separate",
                                        "--title", "--pxe-append", "--pxe-append", "console=ttyS0",
                                        "--pxe-payload", "liveos", "--pxe-compress", "zstd"])
@@ -45,7 +45,7 @@ def test_pxe_options_join_upstreams_parser() -> None:
 
 
 def test_proxy_forwards_the_rest_of_optparse() -> None:
-    proxy = optparse_proxy(lambda v: None)
+    proxy = optparse_proxy(lambda v, rest: None)
     assert proxy.OptionGroup is optparse.OptionGroup and proxy.SUPPRESS_HELP == optparse.SUPPRESS_HELP
     assert issubclass(proxy.OptionParser, optparse.OptionParser)
 

@@ -33,12 +33,19 @@ IP = SERVER.split("/")[0]
 TFTP_BLKSIZE = 1468  # what iPXE and pxelinux negotiate on Ethernet
 
 
+def nginx_command(folder: Path, root: Path, port: int) -> list[str]:
+    """nginx serving ``root`` on the server host's ``port`` with the server block of ``serve --print-config``.
+
+    Its config, pid and logs go into ``folder``.
+    """
+    plan = Plan(root=root, interface="eth0", address=ipaddress.IPv4Interface(SERVER),
+                http_port=port, dhcp_range=None, bios=None, uefi=None, ipxe=None, grub_config=None, label="bench")
+    (folder / "nginx.conf").write_text(siteconf.nginx_main(siteconf.nginx_server(plan), folder))
+    return ["nginx", "-c", str(folder / "nginx.conf"), "-p", str(folder), "-e", str(folder / "error.log")]
+
+
 def servers(folder: Path) -> dict[str, tuple[list[str], str]]:
     """name -> (command on the server host, URL template with {port})."""
-    nginx_conf = folder / "nginx.conf"
-    plan = Plan(root=folder / "www", interface="eth0", address=ipaddress.IPv4Interface(SERVER),
-                http_port=8081, dhcp_range=None, bios=None, uefi=None, ipxe=None, grub_config=None, label="bench")
-    nginx_conf.write_text(siteconf.nginx_main(siteconf.nginx_server(plan), folder))
     here = str(Path(__file__).resolve().parents[1])
     return {
         "dnsmasq TFTP": (["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--pid-file=", "--port=0",
@@ -51,8 +58,7 @@ def servers(folder: Path) -> dict[str, tuple[list[str], str]]:
                                 "s = TreeServer(__import__('pathlib').Path(sys.argv[2]), sys.argv[3], 8080, "
                                 "lambda r: None); s.start(); time.sleep(1e6)", here, str(folder / "www"), IP],
                                f"http://{IP}:8080/big"),
-        "nginx": (["nginx", "-c", str(nginx_conf), "-p", str(folder), "-e", str(folder / "error.log")],
-                  f"http://{IP}:8081/big"),
+        "nginx": (nginx_command(folder, folder / "www", 8081), f"http://{IP}:8081/big"),
     }
 
 

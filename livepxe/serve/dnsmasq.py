@@ -11,6 +11,7 @@ ordinary DHCP server for an isolated lab, routing by ``dhcp-boot``, and its
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import shutil
@@ -66,10 +67,23 @@ def render(plan: Plan, tftp_root: Path, leasefile: Optional[Path] = None) -> str
     else:
         assert plan.dhcp_range is not None
         start, end = plan.dhcp_range
-        lines += [f"dhcp-range={start},{end},{plan.address.netmask},1h",
+        lines += [f"dhcp-range={start},{end},{plan.address.netmask},1h", *_lab_dhcp(start, end),
                   f"dhcp-leasefile={_value(str(leasefile), 'lease file')}" if leasefile else "leasefile-ro"]
         lines += _dhcp_boots(plan)
     return "\n".join(lines) + "\n"
+
+
+def _lab_dhcp(start: str, end: str) -> list[str]:
+    """A lab's boot storm gets every address at once.
+
+    dnsmasq pings an address before offering it and answers no DISCOVER
+    while the ping waits (3 s): measured, 10 clients at once got one lease
+    in 18 s, and a hundred would outlast a PXE ROM's retries (about 60 s).
+    The range is the admin's, on a network that has no other DHCP server.
+    Its default lease limit (1000) would refuse clients of a larger range.
+    """
+    size = int(ipaddress.IPv4Address(end)) - int(ipaddress.IPv4Address(start)) + 1
+    return ["no-ping", f"dhcp-lease-max={max(size, 1000)}"]
 
 
 def _routes(plan: Plan) -> list[tuple[str, str, str]]:

@@ -57,8 +57,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-ipxe-script", dest="ipxe_script", action="store_false",
                         help="iPXE clients (NIC ROMs) boot like their firmware (pxelinux/GRUB) instead of boot.ipxe")
     parser.add_argument("--print-config", action="store_true",
-                        help="print the dnsmasq config serve runs, and tftp-hpa and nginx configs, for a site's "
-                             "own servers, then exit")
+                        help="print configs for a site's own servers that hand out what serve would, run side by "
+                             "side: dnsmasq (DHCP only), tftp-hpa (TFTP) and nginx (HTTP); then exit")
     parser.add_argument("--loader-dir", type=Path, metavar="DIR",
                         help="with --print-config: write the loaders serve would build (and links to the tree) "
                              "into this new folder, which the printed configs then serve")
@@ -107,7 +107,9 @@ def _print_loaders(served: plan.Plan, args: argparse.Namespace) -> Path:
                            "--tftp-only --uefi signed for configs that use only the tree's own loaders")
     if args.loader_dir.exists():
         raise LivepxeError(f"--loader-dir {args.loader_dir} exists: name a new folder")
-    return loaders.build(served, args.loader_dir.absolute())
+    folder = loaders.build(served, args.loader_dir.absolute())
+    siteconf.write_tftp_map(folder)
+    return folder
 
 
 def _print_address(args: argparse.Namespace) -> ipaddress.IPv4Interface:
@@ -235,10 +237,7 @@ def _banner(served: plan.Plan, tftp_root: Path, config: Path) -> None:
     mode = "proxyDHCP (addresses come from the site's DHCP server)" if served.proxy else f"DHCP server for {span}"
     print(f"livepxe serve: {served.root} on {served.interface} {served.address}: {mode}; "
           f"TFTP {tftp_root}; HTTP {served.http_base}; dnsmasq runs {config}; Ctrl-C stops", file=err)
-    routes = [f"BIOS {served.bios}" if served.bios else "", f"UEFI {served.uefi}" if served.uefi else "",
-              f"UEFI HTTP Boot {served.uefi_http_url}" if served.uefi_http_url else "",
-              f"iPXE {served.ipxe_url}" if served.ipxe_url else ""]
-    print("livepxe serve: clients boot " + ", ".join(r for r in routes if r), file=err)
+    print("livepxe serve: clients boot " + ", ".join(served.routes()), file=err)
     if not served.proxy:
         print(f"livepxe serve: WARNING: this is now a DHCP server handing out {span} on {served.interface}: on a "
               "LAN that has a DHCP server this breaks other machines' networking; use it on an isolated lab "

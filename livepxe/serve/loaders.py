@@ -51,6 +51,12 @@ def choose(plan: Plan, tree_note: TreeNote, uefi: str = "auto", tftp_only: bool 
             bios = httploader.IMAGE
     if uefi == "auto":
         uefi = "signed" if not plan.proxy or tree_note.uefi_loaders in PROXY_AWARE else "early"
+    next_server = plan.proxy and uefi == "signed" and plan.uefi is not None and \
+        tree_note.uefi_loaders not in PROXY_AWARE
+    if next_server:
+        notes.append(f"UEFI clients get the tree's {plan.uefi}, whose GRUB ignores proxy offers: every one of "
+                     f"them stops at grub> unless the site's DHCP server names this host ({plan.ip}) as "
+                     "next-server; without --uefi signed they get a GRUB that names this server")
     if uefi == "early" and plan.uefi is not None and plan.grub_config is not None:
         builds.append(EARLY_GRUB)
         uefi_file = grubearly.IMAGE
@@ -67,7 +73,8 @@ def choose(plan: Plan, tree_note: TreeNote, uefi: str = "auto", tftp_only: bool 
                          "proxy offers); Secure Boot clients refuse it, and this tree has no signed chain to "
                          "offer them: convert on a host with the distribution's signed shim and GRUB")
     return dataclasses.replace(plan, bios=bios, uefi=uefi_file, uefi_http=uefi_http, builds=tuple(builds),
-                               notes=tuple(notes), signed_chain=chain if uefi_http else None)
+                               notes=tuple(notes), signed_chain=chain if uefi_http else None,
+                               uefi_next_server=next_server)
 
 
 def signed_chain(plan: Plan, tree_note: TreeNote) -> Optional[Tuple[str, str]]:

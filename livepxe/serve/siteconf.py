@@ -82,8 +82,8 @@ def nginx_main(server: str, prefix: Path) -> str:
 
 def next_server_hint(plan: Plan) -> str:
     """For a UEFI boot file that ignores proxy offers: what the site's DHCP server must add, for every UEFI client."""
-    return ("# Every UEFI client (Secure Boot or not) gets a GRUB that ignores proxy offers: it boots only if the\n"
-            f"# site's DHCP server names this host as next-server ({plan.ip}), else it stops at grub>:\n"
+    return (f"# Every UEFI client (Secure Boot or not) gets {plan.uefi}, whose GRUB ignores proxy offers: it boots\n"
+            f"# only if the site's DHCP server names this host as next-server ({plan.ip}), else it stops at grub>:\n"
             f"#   ISC dhcpd: next-server {plan.ip};    dnsmasq: dhcp-boot=tag:efi-x86_64,{plan.uefi},,{plan.ip}\n")
 
 
@@ -99,7 +99,7 @@ def render(plan: Plan, tftp_root: Optional[Path] = None) -> str:
     """The configs for ``plan``; ``tftp_root`` is where its TFTP files are (the tree's root, or the built loaders')."""
     root = tftp_root or plan.root
     served = dataclasses.replace(plan, root=root)
-    dhcp = dnsmasq.render(plan, None) + (next_server_hint(plan) if plan.proxy and plan.uefi and not plan.builds else "")
+    dhcp = dnsmasq.render(plan, None) + (next_server_hint(plan) if plan.uefi_next_server else "")
     sections = [(f"dnsmasq.conf: {'proxyDHCP' if plan.proxy else 'DHCP'} only; TFTP is tftp-hpa's", dhcp),
                 ("tftp-hpa", tftp_hpa(served, linked=root != plan.root)), ("nginx", nginx_server(served))]
     notes = "".join(f"# note: {line}\n" for line in plan.notes)

@@ -268,3 +268,37 @@ def test_bios_clients_get_http_only_for_initrds_lpxelinux_was_seen_to_load(tree,
     assert any("load the 1058 MiB initrd over TFTP" in line for line in served.notes) is not lpxelinux
     tftp_root = loaders.build(served, tmp_path / "work")
     assert (tftp_root / httploader.IMAGE).is_file() is lpxelinux
+
+
+def _printed(command: list[str], capsys) -> tuple[str, str]:
+    """(the printed dnsmasq section, the whole output) of ``serve ... --print-config``."""
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    return next(part.split("\n", 1)[1] for part in out.split("### ")[1:] if part.startswith("dnsmasq")), out
+
+
+@pytest.mark.parametrize("uefi", ["auto", "early", "signed"])
+def test_printed_uefi_boot_file_is_the_one_serves_plan_chooses(tree, tmp_path, capsys, uefi):
+    # Issue 19 item 2: what --print-config offers UEFI clients behind a proxy is what serve hands out.
+    command = ["serve", str(tree), "-i", "eth0", "--address", str(ADDRESS), "--uefi", uefi, "--print-config",
+               "--loader-dir", str(tmp_path / "loaders")]
+    served = cli.serve_plan(cli_args(command), note.read(tree), ADDRESS, None)  # type: ignore[arg-type]
+    if served.builds and (shutil.which("grub-mkimage") is None or httploader.find() is None):
+        pytest.skip("needs grub-mkimage and pxelinux-options to build serve's loaders")
+    dhcp, out = _printed(command, capsys)
+    offered = {line.rsplit(",", 2)[1] for line in dhcp.splitlines() if line.startswith("pxe-service=tag:!ipxe,")
+               and ("x86-64_EFI" in line or "BC_EFI" in line)}
+    assert offered == {served.uefi}
+    assert f"UEFI {served.uefi};" in out.splitlines()[2] and out.splitlines()[2].startswith("# clients boot")
+    assert ("Every UEFI client (Secure Boot or not)" in dhcp) is served.uefi_next_server
+    assert served.uefi_next_server is (uefi == "signed")   # this tree's Debian GRUB ignores proxy offers
+
+
+def test_a_proxy_aware_signed_grub_needs_no_next_server(tree, capsys):
+    # Fedora/EL's signed GRUB reads the proxy offer: no next-server advice, the signed chain for every client.
+    written = tree / "livepxe.json"
+    written.write_text(written.read_text().replace('"Debian shim-signed + grub-efi-amd64-signed"',
+                                                   '"Fedora shim-x64 + grub2-efi-x64"'))
+    dhcp, out = _printed(["serve", str(tree), "-i", "eth0", "--address", str(ADDRESS), "--tftp-only",
+                          "--print-config"], capsys)
+    assert 'x86-64_EFI,"Fedora-Tiny-Live",bootx64.efi,' in dhcp and "next-server" not in out

@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     dhcp_range = plan.parse_range(args.dhcp) if args.dhcp else None
     if args.print_config:
         served = serve_plan(args, tree_note, _print_address(args), dhcp_range)
+        warn_downgrades(served)
         print(siteconf.render(served, _print_loaders(served, args)), end="")
         return 0
     if os.geteuid() != 0:
@@ -82,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
                            + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""))
     served = serve_plan(args, tree_note, netif.choose(args.interface, args.address), dhcp_range)
     check_ports(served)
-    for line in served.notes:
-        print(f"livepxe serve: note: {line}", file=sys.stderr)
+    warn_downgrades(served)
     with _workdir() as work:
         served = dataclasses.replace(served, root=reach.reachable(served.root, work))
         _serve(served, loaders.build(served, work / "tftp"), work)
@@ -95,6 +95,12 @@ def serve_plan(args: argparse.Namespace, tree_note: note.TreeNote, address: ipad
     """Every decision of a serve run, before anything starts: ``--print-config`` renders this same object."""
     served = plan.make(args.tree, tree_note, args.interface, address, args.http_port, dhcp_range, args.ipxe_script)
     return loaders.choose(served, tree_note, args.uefi, args.tftp_only)
+
+
+def warn_downgrades(served: plan.Plan) -> None:
+    """One warning line per downgrade the plan decided: what it costs and what to install."""
+    for line in served.notes:
+        log.warning("%s", line)
 
 
 def _print_loaders(served: plan.Plan, args: argparse.Namespace) -> Path:

@@ -302,3 +302,38 @@ def test_a_proxy_aware_signed_grub_needs_no_next_server(tree, capsys):
     dhcp, out = _printed(["serve", str(tree), "-i", "eth0", "--address", str(ADDRESS), "--tftp-only",
                           "--print-config"], capsys)
     assert 'x86-64_EFI,"Fedora-Tiny-Live",bootx64.efi,' in dhcp and "next-server" not in out
+
+
+def _warnings(err: str) -> list[str]:
+    lines = err.splitlines()
+    assert all(line.startswith("livepxe: warning: ") for line in lines), lines
+    return lines
+
+
+def test_a_host_without_pxelinux_options_warns_that_bios_goes_all_tftp(tree, tmp_path, capsys, monkeypatch):
+    # Issue 19 item 4: the downgrade was a comment in the output at most; now one warning line at start.
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    assert main(["serve", str(tree), "-i", "eth0", "--address", str(ADDRESS), "--uefi", "signed",
+                 "--print-config"]) == 0
+    warned = [line for line in _warnings(capsys.readouterr().err) if "BIOS clients" in line]
+    assert len(warned) == 1 and "over TFTP (pxelinux.0)" in warned[0]
+    assert "syslinux-utils (Debian)" in warned[0] and "syslinux-perl (Fedora/EL)" in warned[0]
+
+
+def test_a_host_without_lpxelinux_names_its_packages(tree, capsys, monkeypatch):
+    monkeypatch.setattr("livepxe.loaders.SYSLINUX_DIRS", ())
+    monkeypatch.delenv("LIVEPXE_SYSLINUX_DIR", raising=False)
+    served = loaders.choose(_plan(tree), note.read(tree), "signed")  # type: ignore[arg-type]
+    assert served.bios == "pxelinux.0" and not served.builds
+    assert any("lpxelinux.0 is missing; install pxelinux (Debian) or syslinux-nonlinux (Fedora/EL)" in line
+               for line in served.notes)
+
+
+def test_a_tree_without_a_signed_chain_warns_that_secure_boot_clients_refuse_it(tiny_iso, tmp_path, capsys,
+                                                                                 unsigned_grub_host):
+    unsigned = self_contained(tiny_iso, tmp_path / "unsigned")
+    assert main(["serve", str(unsigned), "-i", "eth0", "--address", str(ADDRESS), "--tftp-only",
+                 "--dhcp", "198.18.0.100,198.18.0.150", "--print-config"]) == 0
+    warned = [line for line in _warnings(capsys.readouterr().err) if "Secure Boot" in line]
+    assert len(warned) == 1 and "Secure Boot clients refuse the tree's unsigned" in warned[0]
+    assert "shim-signed + grub-efi-amd64-signed (Debian)" in warned[0] and "shim-x64 + grub2-efi-x64" in warned[0]

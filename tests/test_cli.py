@@ -32,3 +32,16 @@ def test_an_integrated_image_says_how_clients_reach_it(tiny_iso, tmp_path, capsy
     assert "CONFIG pxelinux.cfg/live.a" in out and "configfile /grub/live.a.cfg" in out
     assert f"livepxe serve {root / 'live/a'}" in out
     assert (root / "pxelinux.cfg/live.a").is_file() and (root / "grub/live.a.cfg").is_file()
+
+
+@pytest.mark.parametrize("bootfile, said", [
+    ("default", "--bootfile default would replace the TFTP root's own pxelinux.cfg/default"),
+    ("../x", "--bootfile '../x' is not a plain file name for pxelinux.cfg/: letters and digits"),
+])
+def test_a_bootfile_that_cannot_be_is_one_clear_line(tiny_iso, tmp_path, capsys, bootfile, said):
+    # Issue 19 item 7: "--bootfile 'default' is not a plain file name ... (and not 'default')" read garbled.
+    (tmp_path / "tftp").mkdir()
+    assert cli.main(["convert", str(tiny_iso), "--tftproot", str(tmp_path / "tftp"), "--imagedir", "live/a",
+                     "--bootfile", bootfile]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"livepxe: error: {said}") and err.count("\n") == 1 and "e.g. --bootfile" in err

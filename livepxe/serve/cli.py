@@ -141,7 +141,19 @@ def check_ports(served: plan.Plan) -> None:
             except OSError as exc:
                 proto = "udp" if kind == socket.SOCK_DGRAM else "tcp"
                 raise LivepxeError(f"port {port}/{proto} ({what}) on {host} is taken ({exc.strerror}): "
-                                   "stop the other server, or choose another --http-port") from None
+                                   f"{PORT_ADVICE[what]}") from None
+
+
+#: What to do about a taken port: only HTTP's can move; DHCP, PXE and TFTP ports are fixed by the protocols.
+PORT_ADVICE = {
+    "DHCP": "stop the DHCP server on this host (a dnsmasq, another livepxe serve), or run your own servers "
+            "with --print-config",
+    "PXE proxy": "stop the PXE proxy on this host (a dnsmasq, another livepxe serve), or run your own servers "
+                 "with --print-config",
+    "TFTP": "stop the TFTP server on this host (tftpd-hpa on Debian, tftp.socket on Fedora/EL, a dnsmasq), or "
+            "run your own servers with --print-config",
+    "HTTP": "stop the other HTTP server, or choose another --http-port",
+}
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import ipaddress
+import os
 import shutil
 import socket
 import subprocess
@@ -337,3 +338,15 @@ def test_a_tree_without_a_signed_chain_warns_that_secure_boot_clients_refuse_it(
     warned = [line for line in _warnings(capsys.readouterr().err) if "Secure Boot" in line]
     assert len(warned) == 1 and "Secure Boot clients refuse the tree's unsigned" in warned[0]
     assert "shim-signed + grub-efi-amd64-signed (Debian)" in warned[0] and "shim-x64 + grub2-efi-x64" in warned[0]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="binds port 69: needs root")
+def test_a_taken_tftp_port_names_the_tftp_server_not_http_port(tree):
+    # Issue 19 item 7: the port-69 refusal suggested --http-port, which cannot move TFTP.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
+        busy.bind(("127.0.0.1", 69))
+        served = plan.make(tree, note.read(tree), "lo", ipaddress.IPv4Interface("127.0.0.1/8"),  # type: ignore[arg-type]
+                           _free_port())
+        with pytest.raises(LivepxeError, match=r"port 69/udp \(TFTP\) .* is taken") as caught:
+            cli.check_ports(served)
+    assert "--http-port" not in str(caught.value) and "tftpd-hpa" in str(caught.value)

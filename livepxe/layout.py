@@ -118,8 +118,11 @@ def check_imagedir(imagedir: str) -> str:
 
 
 def check_bootfile(bootfile: str) -> str:
-    if not _SAFE_COMPONENT.match(bootfile) or bootfile == "default":
-        raise LivepxeError(
-            f"--bootfile {bootfile!r} is not a plain file name for pxelinux.cfg/ (and not 'default'); "
-            "e.g. live.devel-minimal")
+    """``bootfile`` as the name of the image's pxelinux.cfg/ config; LivepxeError for a name it cannot be."""
+    if bootfile == "default":
+        raise LivepxeError("--bootfile default would replace the TFTP root's own pxelinux.cfg/default (every "
+                           "client's menu); give the image its own name, e.g. --bootfile live.devel-minimal")
+    if not _SAFE_COMPONENT.match(bootfile):
+        raise LivepxeError(f"--bootfile {bootfile!r} is not a plain file name for pxelinux.cfg/: letters and "
+                           "digits, then also '.', '_', '+', '-'; e.g. --bootfile live.devel-minimal")
     return bootfile

@@ -113,6 +113,18 @@ def entry_mode(dir_fd: int, name: str) -> Optional[int]:
         return None
 
 
+def is_empty_folder(dir_fd: int, name: str) -> bool:
+    """Is ``name`` in ``dir_fd`` a real folder (not a link) with nothing in it?"""
+    try:
+        fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+    except OSError:
+        return False
+    try:
+        return not os.listdir(fd)
+    finally:
+        os.close(fd)
+
+
 def read_small(dir_fd: int, name: str, limit: int = 1 << 20) -> Optional[str]:
     """The text of regular file ``name`` in ``dir_fd``, not following a link; None when there is no such file."""
     try:

@@ -21,6 +21,7 @@ them short.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -114,6 +115,7 @@ class TreeWriter:
         self._parent_fd = -1                # the folder the commit renames into (root, or the tree's parent)
         self._stage: Optional[staging.Staging] = None
         self._keep_stage = False            # a restore failed: the staging folder holds the only copy
+        self._empty = False                 # -o was an empty folder at the start: the tree takes its place
         self._preflight()
 
     # --- before any work --------------------------------------------------------------------------------------
@@ -127,7 +129,10 @@ class TreeWriter:
         if os.path.lexists(root):
             fd = safefs.open_root(root.parent)
             try:
-                self._check_replace_tree(fd)
+                # An empty folder holds nothing to lose (e.g. made for the tree): used, --force or not.
+                self._empty = safefs.is_empty_folder(fd, root.name)
+                if not self._empty:
+                    self._check_replace_tree(fd)
             finally:
                 os.close(fd)
 
@@ -297,6 +302,8 @@ class TreeWriter:
         assert self._stage is not None
         root, stage_fd = self.layout.root, self._stage.fd
         aside = safefs.entry_mode(self._parent_fd, root.name) is not None
+        if aside and self._empty and self._remove_empty():
+            aside = False
         if aside:
             self._check_replace_tree(self._parent_fd)  # again: it may have changed since the preflight
             os.rename(root.name, staging.DISPLACED, src_dir_fd=self._parent_fd, dst_dir_fd=stage_fd)
@@ -308,6 +315,20 @@ class TreeWriter:
             if isinstance(exc, FileExistsError):
                 raise self._appeared(root) from None
             raise
+
+    def _remove_empty(self) -> bool:
+        """Remove the empty ``-o`` folder the preflight saw; False if it is no longer empty (rmdir is atomic)."""
+        root = self.layout.root
+        try:
+            os.rmdir(root.name, dir_fd=self._parent_fd)
+        except FileNotFoundError:
+            return True
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                return False
+            raise LivepxeError(f"{root} is an empty folder livepxe cannot replace ({exc.strerror}); remove it, "
+                               "or choose another -o/--output") from None
+        return True
 
     def _put_back(self, src_fd: int, src: str, dst_fd: int, dst: str) -> None:
         """Restore a displaced file or tree; if that fails, keep the staging folder that holds it."""

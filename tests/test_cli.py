@@ -64,3 +64,48 @@ def test_serve_http_port_must_be_1_to_65535_in_one_line(tmp_path, capsys, port):
     err = capsys.readouterr().err
     assert stop.value.code == 2 and len(err.splitlines()) == 1, err
     assert "--http-port" in err and "1-65535" in err
+
+
+@pytest.mark.parametrize("bootfile, said", [
+    ("default", "--bootfile default would replace the TFTP root's own pxelinux.cfg/default"),
+    ("../x", "--bootfile '../x' is not a plain file name for pxelinux.cfg/: letters and digits"),
+])
+def test_a_bootfile_that_cannot_be_is_one_clear_line(tiny_iso, tmp_path, capsys, bootfile, said):
+    # Issue 19 item 7: "--bootfile 'default' is not a plain file name ... (and not 'default')" read garbled.
+    (tmp_path / "tftp").mkdir()
+    assert cli.main(["convert", str(tiny_iso), "--tftproot", str(tmp_path / "tftp"), "--imagedir", "live/a",
+                     "--bootfile", bootfile]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"livepxe: error: {said}") and err.count("\n") == 1 and "e.g. --bootfile" in err
+
+
+def _demo_copy(tmp_path, boots: bool):
+    """scripts/demo in a copy of the checkout whose every step is a stub that only prints its name."""
+    import shutil
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[1]
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / ".venv/bin").mkdir(parents=True)
+    shutil.copy(repo / "scripts/demo", tmp_path / "scripts/demo")
+    stubs = {"scripts/setup-host": "", ".venv/bin/python": "", ".venv/bin/livecd-iso-to-pxeboot": "",
+             ".venv/bin/livepxe": "" if boots else "exit 1"}
+    for name, tail in stubs.items():
+        (tmp_path / name).write_text(f"#!/bin/sh\necho stub {Path(name).name}\n{tail}\n")
+        (tmp_path / name).chmod(0o755)
+    return tmp_path / "scripts/demo"
+
+
+@pytest.mark.parametrize("boots", [True, False], ids=["pass", "fail"])
+def test_the_demo_says_each_step_and_where_its_output_is(tmp_path, boots):
+    # Issue 19 item 7: the demo was silent through apt, the ISO build and the boot, and never said where
+    # its output was.
+    import subprocess
+    run = subprocess.run(["bash", str(_demo_copy(tmp_path, boots))], capture_output=True, text=True)
+    steps = [line for line in run.stdout.splitlines() if line.startswith("demo: ")]
+    assert [line.split()[1] for line in steps[:4]] == ["1/4", "2/4", "3/4", "4/4"]
+    assert "apt-get" in steps[0] and "32 MiB" in steps[2] and "not affected" in steps[2]
+    if boots:
+        assert run.returncode == 0 and steps[-1].startswith("demo: PASS: output in ")
+        assert f"{tmp_path}/demo-out" in steps[-1] and "livepxe serve demo-out/tftpboot" in steps[-1]
+    else:
+        assert run.returncode == 1 and "demo: FAIL" in run.stderr and "demo-out/" in run.stderr

@@ -41,6 +41,30 @@ def test_force_refuses_a_folder_livepxe_did_not_write(tiny_iso, tmp_path):
     assert listing(tmp_path / "data") == ["mine"]
 
 
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["plain", "force"])
+def test_an_empty_output_folder_is_used(tiny_iso, tmp_path, force):
+    # Issue 19 item 7: an empty -o folder (made for the tree) was refused, even with --force.
+    (tmp_path / "t").mkdir()
+    run = cli(str(tiny_iso), "-o", "t", "-q", *force, cwd=tmp_path)
+    assert run.returncode == 0 and run.stderr == ""
+    assert (tmp_path / "t" / "livepxe.json").is_file()
+
+
+def test_an_empty_output_folder_filled_during_the_run_is_left_alone(tiny_iso, tmp_path, monkeypatch):
+    import livepxe.tree.write as engine
+    (tmp_path / "t").mkdir()
+    real_write = engine.write_file
+
+    def someone_else_fills_it(dest, *args, **kwargs):
+        (tmp_path / "t" / "theirs").write_text("x")
+        return real_write(dest, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "write_file", someone_else_fills_it)
+    with pytest.raises(LivepxeError, match="t already exists and holds no livepxe.json"):
+        convert(ConvertOptions(iso=tiny_iso, output=tmp_path / "t", progress=False))
+    assert listing(tmp_path / "t") == ["theirs"]
+
+
 def test_force_refuses_the_folder_holding_the_iso(tiny_iso, tmp_path):
     before = listing(tmp_path)
     line = one_line_error(cli(tiny_iso.name, "-o", ".", "--force", cwd=tmp_path))

@@ -73,6 +73,11 @@ def which(name: str) -> str | None:
     return None
 
 
+def packages(name: str) -> str:
+    """The packages that install ``name`` on Debian and on Fedora/EL, as one phrase."""
+    return _tool(name).packages()
+
+
 def missing(name: str, why: str = "") -> str:
     """The line that says ``name`` is missing: what it was for and which package installs it."""
     purpose = f" (needed {why})" if why else ""

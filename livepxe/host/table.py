@@ -169,3 +169,24 @@ def copied_chain(folder: str) -> SignedChain:
     """Fedora/EL's shim and GRUB copied into ``folder``: the same GRUB build, so the same config place and flag."""
     return SignedChain(COPIED_CHAIN, f"{folder.rstrip('/')}/shimx64.efi", f"{folder.rstrip('/')}/grubx64.efi",
                        GRUB_BESIDE_CONFIG, proxy_aware=True)
+
+
+@dataclass(frozen=True)
+class Packages:
+    """The packages that install a host file livepxe copies or builds from (programs: `host.run.TOOLS`)."""
+
+    debian: str
+    fedora: str          # Fedora, and EL (some from EPEL or CRB)
+
+    def named(self) -> str:
+        return f"{self.debian} (Debian) or {self.fedora} (Fedora/EL)"
+
+
+#: Host files by what they are, for the lines that say what their absence costs.
+FILE_PACKAGES: dict[str, Packages] = {
+    "lpxelinux.0": Packages("pxelinux", "syslinux-nonlinux"),
+    "pxelinux.0": Packages("pxelinux + syslinux-common", "syslinux-nonlinux"),
+    "signed chain": Packages("shim-signed + grub-efi-amd64-signed", "shim-x64 + grub2-efi-x64"),
+    "uefi loader": Packages("shim-signed + grub-efi-amd64-signed, or grub-efi-amd64-bin",
+                            "shim-x64 + grub2-efi-x64, or grub2-efi-x64-modules"),
+}

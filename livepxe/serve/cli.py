@@ -58,8 +58,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-ipxe-script", dest="ipxe_script", action="store_false",
                         help="iPXE clients (NIC ROMs) boot like their firmware (pxelinux/GRUB) instead of boot.ipxe")
     parser.add_argument("--print-config", action="store_true",
-                        help="print the dnsmasq config serve runs, and tftp-hpa and nginx configs, for a site's "
-                             "own servers, then exit")
+                        help="print configs for a site's own servers that hand out what serve would, run side by "
+                             "side: dnsmasq (DHCP only), tftp-hpa (TFTP) and nginx (HTTP); then exit")
     parser.add_argument("--loader-dir", type=Path, metavar="DIR",
                         help="with --print-config: write the loaders serve would build (and links to the tree) "
                              "into this new folder, which the printed configs then serve")
@@ -80,12 +80,12 @@ def _run(args: argparse.Namespace, given: _Served) -> int:
         require_verified(folder)
     if args.print_config:
         served = serve_plan(args, tree_note, _print_address(args), dhcp_range, given.loaders)
+        warn_downgrades(served)
         print(siteconf.render(served, _print_loaders(served, args)), end="")
         return 0
     served = serve_plan(args, tree_note, netif.choose(args.interface, args.address), dhcp_range, given.loaders)
     check_ports(served)
-    for line in served.notes:
-        print(f"livepxe serve: note: {line}", file=sys.stderr)
+    warn_downgrades(served)
     with _workdir() as work:
         served = dataclasses.replace(served, root=reach.reachable(served.root, work))
         _serve(served, loaders.build(served, work / "tftp"), work)
@@ -107,8 +107,7 @@ def _tree_or_catalogue(folder: Path, scratch: Path) -> _Served:
     if tree_note is not None:
         return _Served(tree_note)
     images = scan.images(folder)
-    found = serving.root_loaders(folder, scratch, lambda line: print(f"livepxe serve: note: {line}",
-                                                                    file=sys.stderr))
+    found = serving.root_loaders(folder, scratch, lambda line: log.warning("%s", line))
     root_note = serving.as_note(folder, images, found) if images else None
     if root_note is None:
         raise LivepxeError(f"{folder} has no livepxe.json and no catalogue menus: give a tree written by livepxe "
@@ -135,6 +134,12 @@ def serve_plan(args: argparse.Namespace, tree_note: note.TreeNote, address: ipad
     return loaders.choose(served, tree_note, args.uefi, args.tftp_only)
 
 
+def warn_downgrades(served: plan.Plan) -> None:
+    """One warning line per downgrade the plan decided: what it costs and what to install."""
+    for line in served.notes:
+        log.warning("%s", line)
+
+
 def _print_loaders(served: plan.Plan, args: argparse.Namespace) -> Path:
     """The TFTP root the printed configs name: the tree's, or ``--loader-dir`` holding the loaders serve builds."""
     if not served.builds:
@@ -145,7 +150,9 @@ def _print_loaders(served: plan.Plan, args: argparse.Namespace) -> Path:
                            "--tftp-only --uefi signed for configs that use only the tree's own loaders")
     if args.loader_dir.exists():
         raise LivepxeError(f"--loader-dir {args.loader_dir} exists: name a new folder")
-    return loaders.build(served, args.loader_dir.absolute())
+    folder = loaders.build(served, args.loader_dir.absolute())
+    siteconf.write_tftp_map(folder)
+    return folder
 
 
 def _print_address(args: argparse.Namespace) -> ipaddress.IPv4Interface:
@@ -257,10 +264,7 @@ def _banner(served: plan.Plan, tftp_root: Path, config: Path) -> None:
     mode = "proxyDHCP (addresses come from the site's DHCP server)" if served.proxy else f"DHCP server for {span}"
     print(f"livepxe serve: {served.root} on {served.interface} {served.address}: {mode}; "
           f"TFTP {tftp_root}; HTTP {served.http_base}; dnsmasq runs {config}; Ctrl-C stops", file=err)
-    routes = [f"BIOS {served.bios}" if served.bios else "", f"UEFI {served.uefi}" if served.uefi else "",
-              f"UEFI HTTP Boot {served.uefi_http_url}" if served.uefi_http_url else "",
-              f"iPXE {served.ipxe_url}" if served.ipxe_url else ""]
-    print("livepxe serve: clients boot " + ", ".join(r for r in routes if r), file=err)
+    print("livepxe serve: clients boot " + ", ".join(served.routes()), file=err)
     if not served.proxy:
         print(f"livepxe serve: WARNING: this is now a DHCP server handing out {span} on {served.interface}: on a "
               "LAN that has a DHCP server this breaks other machines' networking; use it on an isolated lab "

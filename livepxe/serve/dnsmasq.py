@@ -49,17 +49,22 @@ def _value(value: str, what: str) -> str:
     return value
 
 
-def render(plan: Plan, tftp_root: Path, leasefile: Optional[Path] = None) -> str:
-    """The whole dnsmasq.conf: no DNS, DHCP (proxy or range) and TFTP on ``plan.interface`` only."""
+def render(plan: Plan, tftp_root: Optional[Path], leasefile: Optional[Path] = None) -> str:
+    """The whole dnsmasq.conf: no DNS, DHCP (proxy or range) and TFTP on ``plan.interface`` only.
+
+    ``tftp_root`` None: no TFTP server (another one, e.g. tftp-hpa, serves port 69 on ``plan.ip``),
+    so each boot file names that server's address.
+    """
+    tftp = ["enable-tftp", f"tftp-root={_value(str(tftp_root), 'TFTP root')}", f"tftp-max={TFTP_MAX}"]
     lines = ["# Written by livepxe serve; dnsmasq --test accepts it.",
              "port=0", f"interface={_value(plan.interface, 'interface')}", "bind-interfaces", "log-dhcp",
-             "enable-tftp", f"tftp-root={_value(str(tftp_root), 'TFTP root')}", f"tftp-max={TFTP_MAX}",
+             *(tftp if tftp_root is not None else []),
              "dhcp-match=set:efi-x86_64,option:client-arch,7",
              "dhcp-match=set:efi-x86_64,option:client-arch,9",
              "dhcp-userclass=set:ipxe,iPXE"]
     if plan.proxy:
         lines.append(f"dhcp-range={plan.ip},proxy,{plan.address.netmask}")
-        lines += _pxe_services(plan)
+        lines += _pxe_services(plan, server="" if tftp_root is not None else plan.ip)
         if plan.uefi_http_url:
             # UEFI HTTP Boot: vendor class HTTPClient, arch 16; the URL goes in the file field.
             lines += ["dhcp-pxe-vendor=PXEClient,HTTPClient", "dhcp-match=set:efi-http,option:client-arch,16",
@@ -69,7 +74,7 @@ def render(plan: Plan, tftp_root: Path, leasefile: Optional[Path] = None) -> str
         start, end = plan.dhcp_range
         lines += [f"dhcp-range={start},{end},{plan.address.netmask},1h", *_lab_dhcp(start, end),
                   f"dhcp-leasefile={_value(str(leasefile), 'lease file')}" if leasefile else "leasefile-ro"]
-        lines += _dhcp_boots(plan)
+        lines += _dhcp_boots(plan, server="" if tftp_root is not None else plan.ip)
     return "\n".join(lines) + "\n"
 
 
@@ -100,18 +105,26 @@ def _routes(plan: Plan) -> list[tuple[str, str, str]]:
     return routes
 
 
-def _pxe_services(plan: Plan) -> list[str]:
+def _on(server: str, path: str, empty_name: bool = False) -> str:
+    """``path``, then the TFTP server's address when one is named (a URL names its own server)."""
+    if not server or "://" in path:
+        return path
+    return f"{path},,{server}" if empty_name else f"{path},{server}"
+
+
+def _pxe_services(plan: Plan, server: str = "") -> list[str]:
     # A boot file with a suffix is sent as is (dnsmasq adds ".0" only to a bare basename).
     label = "".join(c for c in plan.label if c.isalnum() or c in " .-_")[:40] or "livepxe"
-    return [f'pxe-service={tags}{csa},"{label}",{path}' for tags, csa, path in _routes(plan)]
+    return [f'pxe-service={tags}{csa},"{label}",{_on(server, path)}' for tags, csa, path in _routes(plan)]
 
 
-def _dhcp_boots(plan: Plan) -> list[str]:
+def _dhcp_boots(plan: Plan, server: str = "") -> list[str]:
     arch_tag = {"x86PC": "tag:!efi-x86_64", "x86-64_EFI": "tag:efi-x86_64"}
     lines = []
     for tags, csa, path in _routes(plan):
         if csa not in arch_tag:
             continue  # dhcp-boot routes by the efi-x86_64 tag, which 7 and 9 both set
+        path = _on(server, path, empty_name=True)   # dhcp-boot=FILE,SERVERNAME,ADDRESS
         line = f"dhcp-boot=tag:ipxe,{path}" if tags == "tag:ipxe," else f"dhcp-boot={tags}{arch_tag[csa]},{path}"
         if line not in lines:
             lines.append(line)

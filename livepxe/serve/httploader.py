@@ -17,6 +17,7 @@ from typing import Optional
 from .. import loaders
 from ..errors import LivepxeError
 from ..host import run
+from ..host.table import FILE_PACKAGES
 
 IMAGE = "livepxe-lpxelinux.0"
 #: The largest initrd lpxelinux.0 (syslinux 6.04, lwIP) was seen to load over HTTP in QEMU
@@ -38,13 +39,21 @@ def find() -> Optional[tuple[Path, str]]:
     return (loader, tool) if loader is not None and tool is not None else None
 
 
+def missing() -> Optional[str]:
+    """What this host lacks for `build`, with the packages that install it; None when it has both."""
+    if loaders.find_files(("lpxelinux.0",))[0].get("lpxelinux.0") is None:
+        return f"lpxelinux.0 is missing; install {FILE_PACKAGES['lpxelinux.0'].named()}"
+    if run.which("pxelinux-options") is None:
+        return f"pxelinux-options is missing; install {run.packages('pxelinux-options')}"
+    return None
+
+
 def build(folder: Path, prefix_url: str) -> Path:
     """Write ``folder/IMAGE``: lpxelinux.0 whose path prefix is ``prefix_url`` (ends in ``/``)."""
     found = find()
     if found is None:
-        raise LivepxeError("HTTP for BIOS clients needs lpxelinux.0 (pxelinux on Debian, syslinux-nonlinux on "
-                           "Fedora/EL) and pxelinux-options (syslinux-utils, syslinux-perl); install them, or "
-                           "serve with --tftp-only")
+        raise LivepxeError(f"HTTP for BIOS clients needs lpxelinux.0 and pxelinux-options: {missing()}, or serve "
+                           "with --tftp-only")
     loader, _ = found
     image = folder / IMAGE
     shutil.copyfile(loader, image)

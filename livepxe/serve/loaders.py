@@ -7,8 +7,10 @@ lpxelinux was seen to load; UEFI clients behind a proxy offer get an early
 GRUB that names this server (`grubearly`) unless the tree's signed GRUB
 reads proxy offers itself (Fedora's and EL's build does), and Secure Boot
 clients, which refuse that GRUB, a RAM-disk image of the tree's signed
-chain by UEFI HTTP Boot (`sbdisk`).  Each downgrade is a note the plan
-carries, printed once at start.  `build` makes what the plan names into a
+chain by UEFI HTTP Boot (`sbdisk`).  Each downgrade (a client kind the tree
+leaves without a loader, BIOS over TFTP only, no Secure Boot, next-server
+needed) is a note the plan carries: one ``livepxe: warning:`` line at start,
+with ``--print-config`` too, naming what it costs and what to install.  `build` makes what the plan names into a
 new folder, then links the tree's other entries beside them: never into the tree.
 """
 
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from .. import efi
+from ..host.table import FILE_PACKAGES
 from ..note import TreeNote
 from . import grubearly, httploader, sbdisk
 from .plan import Plan
@@ -35,23 +38,24 @@ LPXELINUX, EARLY_GRUB, SECURE_BOOT_DISK, HOST_LOADERS = "lpxelinux", "early-grub
 def choose(plan: Plan, tree_note: TreeNote, uefi: str = "auto", tftp_only: bool = False) -> Plan:
     """``plan`` with its boot files, the loaders to build and the downgrade notes decided."""
     builds: List[str] = [HOST_LOADERS] if plan.host_files or plan.made_files else []
-    notes: List[str] = []
+    notes = missing_notes(plan, tree_note)
     bios, uefi_file, uefi_http = plan.bios, plan.uefi, None
     chain: Optional[Tuple[str, str]] = None
     if plan.bios is not None and not tftp_only:
-        if httploader.find() is None:
-            notes.append("BIOS clients without iPXE fetch everything over TFTP (pxelinux.0): lpxelinux.0 or "
-                         "pxelinux-options is missing; install pxelinux + syslinux-utils (Debian) or "
-                         "syslinux-nonlinux + syslinux (Fedora/EL) for HTTP after the first loader")
-        elif not httploader.carries(tree_note.initrd_bytes):
-            notes.append(f"BIOS clients without iPXE load the {tree_note.initrd_bytes >> 20} MiB initrd over TFTP "
-                         f"(pxelinux.0): lpxelinux's HTTP was not seen to load more than "
-                         f"{httploader.LARGEST_INITRD >> 20} MiB; iPXE clients still use HTTP")
+        why = bios_tftp_reason(tree_note)
+        if why:
+            notes.append(why)
         else:
             builds.append(LPXELINUX)
             bios = httploader.IMAGE
     if uefi == "auto":
         uefi = "signed" if not plan.proxy or tree_note.uefi_loaders in PROXY_AWARE else "early"
+    next_server = plan.proxy and uefi == "signed" and plan.uefi is not None and \
+        tree_note.uefi_loaders not in PROXY_AWARE
+    if next_server:
+        notes.append(f"UEFI clients get the tree's {plan.uefi}, whose GRUB ignores proxy offers: every one of "
+                     f"them stops at grub> unless the site's DHCP server names this host ({plan.ip}) as "
+                     "next-server; without --uefi signed they get a GRUB that names this server")
     if uefi == "early" and plan.uefi is not None and plan.grub_config is not None:
         builds.append(EARLY_GRUB)
         uefi_file = grubearly.IMAGE
@@ -66,9 +70,41 @@ def choose(plan: Plan, tree_note: TreeNote, uefi: str = "auto", tftp_only: bool 
         else:
             notes.append("UEFI clients get an unsigned GRUB that names this server (the signed GRUB ignores "
                          "proxy offers); Secure Boot clients refuse it, and this tree has no signed chain to "
-                         "offer them: convert on a host with the distribution's signed shim and GRUB")
+                         f"offer them: convert on a host with {FILE_PACKAGES['signed chain'].named()}")
+    elif plan.uefi is not None and not tree_note.uefi_signed:
+        notes.append(f"Secure Boot clients refuse the tree's unsigned {plan.uefi}; only UEFI clients without "
+                     f"Secure Boot boot it: convert on a host with {FILE_PACKAGES['signed chain'].named()}")
     return dataclasses.replace(plan, bios=bios, uefi=uefi_file, uefi_http=uefi_http, builds=tuple(builds),
-                               notes=tuple(notes), signed_chain=chain if uefi_http else None)
+                               notes=tuple(notes), signed_chain=chain if uefi_http else None,
+                               uefi_next_server=next_server)
+
+
+def missing_notes(plan: Plan, tree_note: TreeNote) -> List[str]:
+    """One line per client kind the tree leaves without a boot file of its own."""
+    notes = []
+    if plan.bios is None:
+        notes.append("BIOS clients get no boot file: the tree has no pxelinux.0; convert on a host with "
+                     f"{FILE_PACKAGES['pxelinux.0'].named()}")
+    if plan.uefi is None:
+        notes.append("UEFI clients get no boot file: the tree has no UEFI loader; convert on a host with "
+                     f"{FILE_PACKAGES['uefi loader'].named()}")
+    if tree_note.boot_files.ipxe is None:
+        notes.append("iPXE clients boot like their firmware (pxelinux or GRUB over TFTP): the tree has no "
+                     "boot.ipxe; convert it again with this livepxe")
+    return notes
+
+
+def bios_tftp_reason(tree_note: TreeNote) -> Optional[str]:
+    """Why BIOS clients without iPXE take pxelinux.0 and TFTP for everything, or None: lpxelinux and HTTP."""
+    lacking = httploader.missing()
+    if lacking:
+        return ("BIOS clients without iPXE fetch kernel and initrd over TFTP (pxelinux.0), slowly, instead of "
+                f"HTTP (lpxelinux.0): {lacking}")
+    if not httploader.carries(tree_note.initrd_bytes):
+        return (f"BIOS clients without iPXE load the {tree_note.initrd_bytes >> 20} MiB initrd over TFTP "
+                f"(pxelinux.0): lpxelinux's HTTP was not seen to load more than "
+                f"{httploader.LARGEST_INITRD >> 20} MiB; iPXE clients still use HTTP")
+    return None
 
 
 def signed_chain(plan: Plan, tree_note: TreeNote) -> Optional[Tuple[str, str]]:

@@ -40,6 +40,7 @@ class Plan:
     builds: Tuple[str, ...] = ()               # loaders serve makes at start (`loaders.build`)
     notes: Tuple[str, ...] = ()                # each downgrade `loaders.choose` decided, one line each
     signed_chain: Optional[Tuple[str, str]] = None   # the tree's shim and GRUB the Secure Boot disk carries
+    uefi_next_server: bool = False             # the UEFI boot file finds this host only if the site's DHCP names it
     #: A catalogue root without loaders of its own: host loaders (name at the top of the served root, host
     #: file) and small configs (name, text) serve puts beside the root's entries (`loaders.build`).
     host_files: Tuple[Tuple[str, Path], ...] = ()
@@ -69,6 +70,13 @@ class Plan:
     @property
     def uefi_http_url(self) -> Optional[str]:
         return self.http_base + self.uefi_http if self.uefi_http else None
+
+    def routes(self) -> list[str]:
+        """What each kind of client is handed, e.g. ``UEFI livepxe-grubx64.efi`` (the banner's and configs' words)."""
+        routes = [f"BIOS {self.bios}" if self.bios else "", f"UEFI {self.uefi}" if self.uefi else "",
+                  f"UEFI HTTP Boot (Secure Boot) {self.uefi_http_url}" if self.uefi_http_url else "",
+                  f"iPXE {self.ipxe_url}" if self.ipxe_url else ""]
+        return [route for route in routes if route]
 
 
 def tftp_root(tree: Path, tree_note: TreeNote) -> Path:

@@ -39,7 +39,9 @@ def wanted(served: Plan) -> list[Port]:
     """Every port serve binds for ``served``, with the option or action that frees each."""
     other = f"stop the other {{}} server on {served.interface}, or serve on another --interface"
     ports = [Port(socket.SOCK_DGRAM, "0.0.0.0", 67, "DHCP", True, other.format("DHCP or proxyDHCP")),
-             Port(socket.SOCK_DGRAM, served.ip, 69, "TFTP", False, other.format("TFTP")),
+             Port(socket.SOCK_DGRAM, served.ip, 69, "TFTP", False,
+                  other.format("TFTP (tftpd-hpa on Debian, tftp.socket on Fedora/EL, a dnsmasq)")
+                  + ", or run your own servers with --print-config"),
              Port(socket.SOCK_STREAM, served.ip, served.http_port, "HTTP", True,
                   "stop the other HTTP server, or choose another --http-port")]
     if served.proxy:

@@ -117,7 +117,7 @@ def test_included_files_are_named_with_their_own_lines(tmp_path: Path) -> None:
     ("%addon org_livepxe_pxe\ninitrd-mode separate\n%end\n", 13, "unexpected 'initrd-mode'; write --initrd-mode"),
     ("%addon org_livepxe_pxe\n--append='quiet\n%end\n", 13, "No closing quotation"),
     ("%addon org_livepxe_pxe\n--http-url=192.0.2.1/live\n%end\n", 13,
-     "--http-url '192.0.2.1/live' is not an http(s)/ftp/tftp URL"),
+     "--http-url '192.0.2.1/live': it must be http(s)://HOST"),
 ])
 def test_bad_settings_are_one_line_naming_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:
     ks = _ks(tmp_path, BASE + body)

@@ -125,10 +125,12 @@ def test_print_config_is_the_dnsmasq_config_and_boot_files_serve_runs(lan, tree,
                              capture_output=True, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert printed.returncode == 0, printed.stderr
     section = printed.stdout.split("### ")[1].split("\n", 1)[1]
-    def settings(text: str, root: str) -> list[str]:   # comments aside (the printed one adds advice)
-        return [line for line in text.replace(root, "TFTP").splitlines() if line and not line.startswith("#")]
+    def settings(text: str) -> list[str]:   # comments aside (the printed one adds advice)
+        return [line for line in text.splitlines() if line and not line.startswith("#")]
 
-    assert settings(section, str(loaders)) == settings(running, tftp)
+    # The same DHCP answers; TFTP is left to tftp-hpa, which each boot file names (issue 19 item 3).
+    served_tftp = [line for line in settings(running) if not line.startswith(("enable-tftp", "tftp-"))]
+    assert [line.removesuffix(f",{server.ip}") for line in settings(section)] == served_tftp
     for name in sorted(p.name for p in Path(tftp).iterdir() if not p.is_symlink()):
         assert (loaders / name).read_bytes() == (Path(tftp) / name).read_bytes(), name
     proc.send_signal(signal.SIGTERM)

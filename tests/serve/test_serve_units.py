@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import ipaddress
 import json
 import os
@@ -225,7 +226,7 @@ def test_print_config_is_accepted_by_dnsmasq_and_nginx_serves_the_tree(tree, tmp
     conf.write_text(next(body for title, body in sections.items() if title.startswith("dnsmasq")))
     dnsmasq.check(conf)
     assert f'TFTP_DIRECTORY="{served_root}"' in sections["tftp-hpa"]
-    assert f"tftp-root={served_root}" in sections[next(t for t in sections if t.startswith("dnsmasq"))]
+    assert "tftp-root" not in sections[next(t for t in sections if t.startswith("dnsmasq"))]
     for name in builds and (httploader.IMAGE, grubearly.IMAGE):
         assert (served_root / name).is_file() and name in out
     nginx = tmp_path / "nginx.conf"
@@ -357,3 +358,88 @@ def test_a_note_that_is_a_link_or_a_fifo_is_refused(tree, capsys):
     os.mkfifo(path)
     assert main(["serve", str(tree), "--interface", "lo", "--address", "127.0.0.1", "--print-config"]) == 1
     assert "livepxe.json: is not a regular file; reconvert the tree" in capsys.readouterr().err
+
+
+def _printed(command: list[str], capsys) -> tuple[str, str]:
+    """(the printed dnsmasq section, the whole output) of ``serve ... --print-config``."""
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    return next(part.split("\n", 1)[1] for part in out.split("### ")[1:] if part.startswith("dnsmasq")), out
+
+
+@pytest.mark.parametrize("uefi", ["auto", "early", "signed"])
+def test_printed_uefi_boot_file_is_the_one_serves_plan_chooses(tree, tmp_path, capsys, uefi):
+    # Issue 19 item 2: what --print-config offers UEFI clients behind a proxy is what serve hands out.
+    command = ["serve", str(tree), "-i", "eth0", "--address", str(ADDRESS), "--uefi", uefi, "--print-config",
+               "--loader-dir", str(tmp_path / "loaders")]
+    served = cli.serve_plan(cli_args(command), note.read(tree), ADDRESS, None)  # type: ignore[arg-type]
+    if served.builds and (shutil.which("grub-mkimage") is None or httploader.find() is None):
+        pytest.skip("needs grub-mkimage and pxelinux-options to build serve's loaders")
+    dhcp, out = _printed(command, capsys)
+    offered = {line.rsplit(",", 2)[1] for line in dhcp.splitlines() if line.startswith("pxe-service=tag:!ipxe,")
+               and ("x86-64_EFI" in line or "BC_EFI" in line)}
+    assert offered == {served.uefi}
+    assert f"UEFI {served.uefi};" in out.splitlines()[2] and out.splitlines()[2].startswith("# clients boot")
+    assert ("Every UEFI client (Secure Boot or not)" in dhcp) is served.uefi_next_server
+    assert served.uefi_next_server is (uefi == "signed")   # this tree's Debian GRUB ignores proxy offers
+
+
+def test_a_proxy_aware_signed_grub_needs_no_next_server(tree, capsys):
+    # Fedora/EL's signed GRUB reads the proxy offer: no next-server advice, the signed chain for every client.
+    written = tree / "livepxe.json"
+    written.write_text(written.read_text().replace('"Debian shim-signed + grub-efi-amd64-signed"',
+                                                   '"Fedora shim-x64 + grub2-efi-x64"'))
+    sums = tree / "SHA256SUMS"   # the edit is the test's, not damage: the manifest follows it
+    digest = hashlib.sha256(written.read_bytes()).hexdigest()
+    sums.write_text("".join(f"{digest}  livepxe.json\n" if line.endswith("  livepxe.json") else line + "\n"
+                            for line in sums.read_text().splitlines()))
+    dhcp, out = _printed(["serve", str(tree), "-i", "eth0", "--address", str(ADDRESS), "--tftp-only",
+                          "--print-config"], capsys)
+    assert 'x86-64_EFI,"Fedora-Tiny-Live",bootx64.efi,' in dhcp and "next-server" not in out
+
+
+def _warnings(err: str) -> list[str]:
+    lines = err.splitlines()
+    assert all(line.startswith("livepxe: warning: ") for line in lines), lines
+    return lines
+
+
+def test_a_host_without_pxelinux_options_warns_that_bios_goes_all_tftp(tree, tmp_path, capsys, monkeypatch):
+    # Issue 19 item 4: the downgrade was a comment in the output at most; now one warning line at start.
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    assert main(["serve", str(tree), "-i", "eth0", "--address", str(ADDRESS), "--uefi", "signed",
+                 "--print-config"]) == 0
+    warned = [line for line in _warnings(capsys.readouterr().err) if "BIOS clients" in line]
+    assert len(warned) == 1 and "over TFTP (pxelinux.0)" in warned[0]
+    assert "syslinux-utils (Debian)" in warned[0] and "syslinux-perl (Fedora/EL)" in warned[0]
+
+
+def test_a_host_without_lpxelinux_names_its_packages(tree, capsys, monkeypatch):
+    monkeypatch.setattr("livepxe.loaders.SYSLINUX_DIRS", ())
+    monkeypatch.delenv("LIVEPXE_SYSLINUX_DIR", raising=False)
+    served = loaders.choose(_plan(tree), note.read(tree), "signed")  # type: ignore[arg-type]
+    assert served.bios == "pxelinux.0" and not served.builds
+    assert any("lpxelinux.0 is missing; install pxelinux (Debian) or syslinux-nonlinux (Fedora/EL)" in line
+               for line in served.notes)
+
+
+def test_a_tree_without_a_signed_chain_warns_that_secure_boot_clients_refuse_it(tiny_iso, tmp_path, capsys,
+                                                                                 unsigned_grub_host):
+    unsigned = self_contained(tiny_iso, tmp_path / "unsigned")
+    assert main(["serve", str(unsigned), "-i", "eth0", "--address", str(ADDRESS), "--tftp-only",
+                 "--dhcp", "198.18.0.100,198.18.0.150", "--print-config"]) == 0
+    warned = [line for line in _warnings(capsys.readouterr().err) if "Secure Boot" in line]
+    assert len(warned) == 1 and "Secure Boot clients refuse the tree's unsigned" in warned[0]
+    assert "shim-signed + grub-efi-amd64-signed (Debian)" in warned[0] and "shim-x64 + grub2-efi-x64" in warned[0]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="binds port 69: needs root")
+def test_a_taken_tftp_port_names_the_tftp_server_not_http_port(tree):
+    # Issue 19 item 7: the port-69 refusal suggested --http-port, which cannot move TFTP.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
+        busy.bind(("127.0.0.1", 69))
+        served = plan.make(tree, note.read(tree), "lo", ipaddress.IPv4Interface("127.0.0.1/8"),  # type: ignore[arg-type]
+                           _free_port())
+        with pytest.raises(LivepxeError, match=r"port 69/udp \(TFTP\) .* is taken") as caught:
+            cli.check_ports(served)
+    assert "--http-port" not in str(caught.value) and "tftpd-hpa" in str(caught.value)

@@ -96,6 +96,7 @@ def test_convert_plan_prints_json_and_writes_nothing(tiny_iso, tmp_path, capsys)
 
 def test_the_plan_refuses_an_existing_output_in_one_line(tiny_iso, tmp_path, capsys):
     (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "theirs").write_text("x")   # an empty folder is used (issue 19 item 7)
     assert main(["convert", "--plan", str(tiny_iso), "-o", str(tmp_path / "tree")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "already exists" in err[0]

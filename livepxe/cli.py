@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
-from . import __version__, progress, signals, treewriter
+from . import __version__, optiontable, progress, signals, treewriter
 from .bootconf import printable
 from .convert import ConvertResult, convert, dry_run
 from .errors import LivepxeError
 from .netboot import dhcp_snippets
 from .note import TreeNote
-from .options import Compression, ConvertOptions, InitrdMode, Payload, choices
+from .options import ConvertOptions, choices
 
 #: Modules that add a subcommand: each has add_parser(subparsers) setting ``func``.
 SUBCOMMAND_MODULES: tuple[str, ...] = ("livepxe.verify", "livepxe.boottest.cli", "livepxe.serve.cli",
@@ -30,27 +30,13 @@ SUBCOMMAND_MODULES: tuple[str, ...] = ("livepxe.verify", "livepxe.boottest.cli",
 
 def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("iso", type=Path, metavar="ISO", help="live ISO made by livecd-creator")
-    out = parser.add_argument_group("delivery (default: a self-contained ./tftpboot folder)")
-    out.add_argument("-o", "--output", type=Path, help="write a self-contained tree to this folder (must not exist)")
-    out.add_argument("--tftproot", type=Path, help="integrate into this existing TFTP root instead")
-    out.add_argument("--imagedir", help="with --tftproot: folder for kernel and initrd, relative to the root")
-    out.add_argument("--bootfile", help="with --tftproot: name of the config written to pxelinux.cfg/")
-    boot = parser.add_argument_group("boot")
-    boot.add_argument("--initrd-mode", choices=choices(InitrdMode), default="append",
-                      help="append: one initrd (dracut image + ISO); separate: ISO in a second file (default: append)")
-    boot.add_argument("--append", default="", metavar="ARGS", help="extra kernel arguments, e.g. 'console=ttyS0'")
-    boot.add_argument("--cmdline", metavar="ARGS", help="kernel arguments replacing the ISO's own (root= is added)")
-    boot.add_argument("--compress", choices=choices(Compression), default="none",
-                      help="compress the bundled ISO (default none: its squashfs is compressed already)")
-    boot.add_argument("--payload", choices=choices(Payload), default="iso",
-                      help="iso: the whole ISO, byte for byte (media check works); "
-                           "liveos: a stripped ISO of LiveOS/ only")
-    boot.add_argument("--http-url", metavar="URL",
-                      help="the client downloads the ISO from URL/NAME.iso (or URL itself if it ends in .iso) "
-                           "with dracut's livenet instead of carrying it in the initrd")
-    boot.add_argument("--http-boot", metavar="URL",
-                      help="you serve the TFTP root over HTTP at URL (e.g. http://192.0.2.1/tftpboot/): BIOS boots "
-                           "lpxelinux.0 and the pxelinux, GRUB and iPXE configs fetch kernel and initrd from URL")
+    groups = {"delivery": parser.add_argument_group("delivery (default: a self-contained ./tftpboot folder)"),
+              "boot": parser.add_argument_group("boot")}
+    for spec in optiontable.TABLE:  # defaults stay ConvertOptions' own: only what is given is passed on
+        names = [spec.short, spec.flag] if spec.short else [spec.flag]
+        groups[spec.group].add_argument(*names, dest=spec.field, metavar=None if spec.choices else spec.metavar,
+                                        type=Path if spec.path else str, help=spec.help,
+                                        choices=choices(spec.choices) if spec.choices else None)
     parser.add_argument("--print-dhcp", action="store_true", help="print dnsmasq and ISC dhcpd snippets for the tree")
     parser.add_argument("--plan", action="store_true",
                         help="dry run: print every decision and file of the tree as JSON and write nothing")
@@ -67,11 +53,10 @@ def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace) -> ConvertOptions:
-    return ConvertOptions(iso=args.iso, output=args.output, tftproot=args.tftproot, imagedir=args.imagedir,
-                          bootfile=args.bootfile, initrd_mode=args.initrd_mode, append=args.append,
-                          cmdline=args.cmdline, compress=args.compress, payload=args.payload,
-                          force=args.force, progress=not args.quiet, checksums=args.checksums, http_url=args.http_url,
-                          http_boot=args.http_boot, accept_media=args.accept_media)
+    given = {spec.field: getattr(args, spec.field) for spec in optiontable.TABLE
+             if getattr(args, spec.field) is not None}
+    return ConvertOptions(iso=args.iso, force=args.force, progress=not args.quiet, checksums=args.checksums,
+                          accept_media=args.accept_media, **given)
 
 
 def _size(nbytes: int) -> str:

@@ -18,29 +18,9 @@ from typing import ClassVar, Optional, TypeVar
 from . import httpboot, httproot, payload
 from .errors import LivepxeError
 from .layout import Layout
+from .optiontable import TABLE, Compression, InitrdMode, Payload, convert_flags
 
-
-class InitrdMode(str, Enum):
-    """How the ISO reaches the client's initramfs."""
-
-    APPEND = "append"        # one initrd: the dracut image, then a cpio holding the ISO
-    SEPARATE = "separate"    # the dracut image untouched, the ISO in a second initrd file
-
-
-class Payload(str, Enum):
-    """What the initramfs carries."""
-
-    ISO = "iso"              # the whole ISO, byte for byte (rd.live.check still works)
-    LIVEOS = "liveos"        # a stripped ISO holding only LiveOS/
-
-
-class Compression(str, Enum):
-    """How the carried ISO's cpio is compressed (the kernel unpacks all of these)."""
-
-    NONE = "none"
-    GZIP = "gzip"
-    XZ = "xz"
-    ZSTD = "zstd"
+__all__ = ["Compression", "ConvertOptions", "InitrdMode", "Payload", "choices"]
 
 
 def choices(enum: type[Enum]) -> list[str]:
@@ -72,16 +52,10 @@ class ConvertOptions:
     accept_media: bool = False                 # convert media `mediakind` refuses (installer, CoreOS, ...) anyway
 
     #: How each front end spells the options its messages name.
-    FLAGS: ClassVar[dict[str, str]] = {
-        "output": "-o/--output", "tftproot": "--tftproot", "imagedir": "--imagedir", "bootfile": "--bootfile",
-        "initrd_mode": "--initrd-mode", "compress": "--compress", "payload": "--payload",
-        "http_url": "--http-url", "http_boot": "--http-boot", "accept_media": "--accept-media",
-    }
+    FLAGS: ClassVar[dict[str, str]] = {**convert_flags(), "accept_media": "--accept-media"}
 
     #: The options that take one of an enum's values.
-    CHOICES: ClassVar[dict[str, type[Enum]]] = {
-        "initrd_mode": InitrdMode, "compress": Compression, "payload": Payload,
-    }
+    CHOICES: ClassVar[dict[str, type[Enum]]] = {s.field: s.choices for s in TABLE if s.choices}
 
     def __post_init__(self) -> None:
         for name in self.CHOICES:

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Optional
 
 from ..errors import LivepxeError
-from ..options import Compression, ConvertOptions, choices
+from ..options import ConvertOptions
+from ..optiontable import TABLE, creator_flags
 from ..tree.plan import preflight
 
 DEFAULT_TREE = "tftpboot"
@@ -33,10 +34,7 @@ class PxeOptions(ConvertOptions):
 
     outdir: Path = Path(".")              # livecd-creator -o: where package() delivers
 
-    FLAGS: ClassVar[dict[str, str]] = {
-        **ConvertOptions.FLAGS, "output": "--pxe-output", "compress": "--pxe-compress",
-        "payload": "--pxe-payload", "http_url": "--pxe-http-url", "http_boot": "--pxe-http-boot",
-    }
+    FLAGS: ClassVar[dict[str, str]] = {**ConvertOptions.FLAGS, **creator_flags()}
 
     def tree_dir(self) -> Path:
         """Final folder of a self-contained tree."""
@@ -99,36 +97,17 @@ class PxeOptions(ConvertOptions):
 # PxeOptions' own.
 
 
+def _sentence(text: str) -> str:
+    """optparse help reads as sentences in upstream's --help."""
+    return text[0].upper() + text[1:] + "."
+
+
+#: (flag, optparse keywords): ``--pxe`` itself, then every conversion option under its creator name.
 _OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--pxe", dict(action="store_true", dest="pxe",
                    help="Also write a PXE tree whose initrd carries the ISO (livepxe).")),
-    ("--pxe-output", dict(dest="pxe_output", metavar="DIR",
-                          help=f"Folder of the self-contained PXE tree (default: OUTPUT/{DEFAULT_TREE}).")),
-    ("--tftproot", dict(dest="pxe_tftproot", metavar="DIR",
-                        help="Put the tree into this existing TFTP root instead (needs --imagedir, --bootfile).")),
-    ("--imagedir", dict(dest="pxe_imagedir", metavar="PATH",
-                        help="Folder under --tftproot for kernel and initrd, e.g. live/devel/minimal.")),
-    ("--bootfile", dict(dest="pxe_bootfile", metavar="NAME",
-                        help="Config name under TFTPROOT/pxelinux.cfg/, e.g. live.devel-minimal.")),
-    ("--initrd-mode", dict(dest="pxe_initrd_mode", metavar="MODE",
-                           help="append: one initrd with the ISO appended (default); "
-                                "separate: the ISO as a second initrd.")),
-    ("--pxe-append", dict(dest="pxe_append", metavar='"ARGS"',
-                          help="Extra kernel arguments for the PXE boot entries.")),
-    ("--pxe-cmdline", dict(dest="pxe_cmdline", metavar='"ARGS"',
-                           help="Kernel arguments replacing the ISO's own (root=live:… is still set).")),
-    ("--pxe-http-url", dict(dest="pxe_http_url", metavar="URL",
-                            help="Clients download the ISO from URL (dracut livenet) instead of "
-                                 "carrying it in the initrd.")),
-    ("--pxe-http-boot", dict(dest="pxe_http_boot", metavar="URL",
-                             help="You serve the TFTP root over HTTP at URL: BIOS boots lpxelinux.0 and the "
-                                  "configs fetch kernel and initrd from URL.")),
-    ("--pxe-payload", dict(dest="pxe_payload", metavar="WHAT",
-                           help="iso: the whole ISO in the initrd (default); liveos: a stripped "
-                                "ISO holding only LiveOS/.")),
-    ("--pxe-compress", dict(dest="pxe_compress", metavar="METHOD",
-                            help="Compress the carried ISO: " + ", ".join(choices(Compression))
-                                 + " (default none).")),
+    *((spec.creator_flag, dict(dest=f"pxe_{spec.field}", metavar=spec.metavar, help=_sentence(spec.help)))
+      for spec in TABLE),
 )
 
 

@@ -106,7 +106,7 @@ def test_included_files_are_named_with_their_own_lines(tmp_path: Path) -> None:
 @pytest.mark.parametrize("body, line, message", [
     ("%addon org_livepxe_pxe --frobnicate\n%end\n", 12,
      "unknown setting --frobnicate; settings are --enable, --output, --tftproot, --imagedir, --bootfile, "
-     "--initrd-mode, --append, --cmdline, --http-url, --http-boot, --payload, --compress"),
+     "--initrd-mode, --append, --cmdline, --compress, --payload, --http-url, --http-boot"),
     ("%addon org_livepxe_pxe\n\n--tftp=/srv\n%end\n", 14, "unknown setting --tftp;"),
     ("%addon org_livepxe_pxe\n--pxe-append=quiet\n%end\n", 13, "unknown setting --pxe-append;"),
     ("%addon org_livepxe_pxe\n# x\n--initrd-mode=bogus\n%end\n", 14,

@@ -9,9 +9,12 @@ check=True)`` is one LivepxeError line with the end of the program's stderr.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import LivepxeError
@@ -50,7 +53,7 @@ TOOLS: dict[str, Tool] = {
     "mcopy": Tool(("mcopy",), "mtools", "mtools"),
     "mmd": Tool(("mmd",), "mtools", "mtools"),
     "ip": Tool(("ip",), "iproute2", "iproute", sbin=True),
-    "dnsmasq": Tool(("dnsmasq",), "dnsmasq", "dnsmasq", sbin=True),
+    "dnsmasq": Tool(("dnsmasq",), "dnsmasq-base", "dnsmasq", sbin=True),
 }
 
 
@@ -111,6 +114,15 @@ def run(name: str, args: Sequence[str], *, why: str = "", check: bool = True,
 def popen(name: str, args: Sequence[str], *, why: str = "", **kwargs: Any) -> subprocess.Popen:
     """Start ``name args`` (for streaming); LivepxeError naming its packages when it is not installed."""
     return subprocess.Popen([require(name, why), *args], **kwargs)
+
+
+def python_module(module: str, args: Sequence[str], **kwargs: Any) -> subprocess.Popen:
+    """Start one of livepxe's own helper processes (``python -m livepxe.serve.supervise``, the HTTP worker)
+    with this interpreter, finding this livepxe even when it runs from a checkout."""
+    here = str(Path(__file__).resolve().parents[2])
+    env = kwargs.pop("env", None) or dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
+    return subprocess.Popen([sys.executable, "-m", module, *args], env=env, **kwargs)
 
 
 def failure_text(proc: subprocess.CompletedProcess) -> str:

@@ -14,15 +14,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Callable, Optional
 
 from ..bootconf.dnsmasq import safe_value
 from ..errors import LivepxeError
+from ..host import run
 from .plan import Plan
 
 log = logging.getLogger(__name__)
@@ -36,10 +34,7 @@ STOP_SECONDS = 5.0
 
 
 def binary() -> str:
-    path = shutil.which("dnsmasq")
-    if path is None:
-        raise LivepxeError("dnsmasq not found: install dnsmasq-base (Debian) or dnsmasq (Fedora)")
-    return path
+    return run.require("dnsmasq", "to serve DHCP and TFTP")
 
 
 def _value(value: str, what: str) -> str:
@@ -133,7 +128,7 @@ def _dhcp_boots(plan: Plan, server: str = "") -> list[str]:
 
 def check(config: Path) -> None:
     """``dnsmasq --test`` on a config: a syntax error is a livepxe bug, said in one line."""
-    proc = subprocess.run([binary(), "--test", f"--conf-file={config}"], capture_output=True, text=True)
+    proc = run.run("dnsmasq", ["--test", f"--conf-file={config}"], check=False)
     if proc.returncode != 0:
         raise LivepxeError(f"dnsmasq rejects the generated config: {proc.stderr.strip()}")
 
@@ -144,7 +139,7 @@ class Dnsmasq:
     def __init__(self, config: Path, on_line: Callable[[str], None]) -> None:
         self.config = config
         self.on_line = on_line
-        self.proc: Optional[subprocess.Popen] = None
+        self.proc: Optional[run.Popen] = None
         self.reader: Optional[threading.Thread] = None
         self.started = threading.Event()
         self.failure: list[str] = []
@@ -153,11 +148,8 @@ class Dnsmasq:
         cmd = [binary(), "--keep-in-foreground", f"--conf-file={self.config}", "--log-facility=-", "--pid-file="]
         log.debug("starting %s", " ".join(cmd))
         # Through `supervise`, which stays root: dnsmasq ends with serve even when serve is SIGKILLed.
-        here = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "livepxe.serve.supervise", str(os.getpid()), *cmd],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True, errors="replace", env=env, cwd="/")
+        self.proc = run.python_module("livepxe.serve.supervise", [str(os.getpid()), *cmd], stdin=run.DEVNULL,
+                                      stdout=run.DEVNULL, stderr=run.PIPE, text=True, errors="replace", cwd="/")
         self.reader = threading.Thread(target=self._read, name="livepxe-dnsmasq-log", daemon=True)
         self.reader.start()
         if not self.started.wait(START_SECONDS) or self.proc.poll() is not None:
@@ -185,7 +177,7 @@ class Dnsmasq:
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
+            except run.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
         if self.reader is not None:

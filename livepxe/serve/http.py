@@ -17,8 +17,6 @@ import logging
 import os
 import pwd
 import socket
-import subprocess
-import sys
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from typing import Callable, Deque, Mapping, Optional
 
 from ..bootconf.text import printable
 from ..errors import LivepxeError
+from ..host import run
 
 log = logging.getLogger(__name__)
 #: Connections waiting to be accepted (Python's default of 5 dropped clients of a lab booting at once).
@@ -88,7 +87,7 @@ class TreeServer:
         self.root_path = str(root.absolute()) if follow_links else None
         self.limits = {key: value for key, value in (("idle_seconds", idle_seconds), ("max_clients", max_clients))
                        if value is not None}
-        self.process: Optional[subprocess.Popen[str]] = None
+        self.process: Optional[run.Popen[str]] = None
         self.readers: list[threading.Thread] = []
         self.errors: Deque[str] = deque(maxlen=5)
 
@@ -101,12 +100,10 @@ class TreeServer:
                   "root_path": self.root_path, "extras": self.extras, "prefix": self.prefix, **self.limits}
         if os.geteuid() == 0 and self.root_path is None:   # the harness serves its own folder as its user
             config["uid"], config["gid"] = unprivileged_ids()
-        here = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "livepxe.serve.httpworker", json.dumps(config)],
-            pass_fds=tuple(fd for fd in (self.listener.fileno(), self.root_fd) if fd >= 0), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", env=env, cwd="/")
+        self.process = run.python_module(
+            "livepxe.serve.httpworker", [json.dumps(config)],
+            pass_fds=tuple(fd for fd in (self.listener.fileno(), self.root_fd) if fd >= 0), stdin=run.DEVNULL,
+            stdout=run.PIPE, stderr=run.PIPE, text=True, errors="replace", cwd="/")
         assert self.process.stdout is not None and self.process.stderr is not None
         self.readers = [threading.Thread(target=self._requests, args=(self.process.stdout,), daemon=True,
                                          name="livepxe-http-log"),
@@ -128,7 +125,7 @@ class TreeServer:
                 self.process.terminate()
                 try:
                     self.process.wait(STOP_SECONDS)
-                except subprocess.TimeoutExpired:
+                except run.TimeoutExpired:
                     self.process.kill()
                     self.process.wait()
             for reader in self.readers:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -67,6 +68,8 @@ class TreeNote:
     warnings: List[str] = field(default_factory=list)
     #: ``--http-boot``: the base URL the TFTP root is served at; configs name kernel and initrd under it.
     http_boot: Optional[str] = None
+    #: The source ISO's SHA-256, when the caller knew it (``livepxe compose`` skips an ISO a root already holds).
+    iso_sha256: Optional[str] = None
     schema: int = SCHEMA
 
     def to_json(self) -> str:
@@ -86,7 +89,7 @@ class TreeNote:
             raise LivepxeError(f"{where}: has schema {printable(repr(schema), 40)}, this livepxe reads {SCHEMA}; "
                                "use the livepxe that wrote the tree, or reconvert the tree")
         names = {f.name for f in fields(cls)}
-        missing = sorted(names - set(data) - {"warnings", "schema", "carried_archives", "http_boot"})
+        missing = sorted(names - set(data) - {"warnings", "schema", "carried_archives", "http_boot", "iso_sha256"})
         if missing:
             raise _bad(where, f"lacks {', '.join(missing)}")
         values: dict[str, Any] = {k: v for k, v in data.items() if k in names}
@@ -214,4 +217,6 @@ _FIELDS: Dict[str, Check] = {
     "configs": _mapping(_text, _relpath), "uefi_loaders": _optional(_text), "uefi_signed": _flag,
     "carried_archives": _mapping(_relpath, _count), "warnings": _texts,
     "http_boot": _optional(_url(("http",))), "schema": _count,
+    "iso_sha256": _optional(lambda v: None if isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v)
+                            else "is not a SHA-256 in hex"),
 }

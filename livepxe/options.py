@@ -50,6 +50,7 @@ class ConvertOptions:
     http_boot: Optional[str] = None            # the TFTP root served over HTTP: configs name kernel+initrd by URL
     served_root: Optional[Path] = None         # where TFTP serves the tree from, when it is moved after writing
     accept_media: bool = False                 # convert media `mediakind` refuses (installer, CoreOS, ...) anyway
+    iso_sha256: Optional[str] = None           # the ISO's SHA-256 when the caller computed it (compose), for the note
 
     #: How each front end spells the options its messages name.
     FLAGS: ClassVar[dict[str, str]] = {**convert_flags(), "accept_media": "--accept-media"}

@@ -1,12 +1,17 @@
-"""``livepxe list ROOT`` and ``livepxe remove ROOT IMAGEDIR``: a catalogue root's images."""
+"""``livepxe list``, ``remove`` and ``compose``: a catalogue root's images."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from ..bootconf import printable
+from ..errors import LivepxeError
+from ..layout import check_imagedir
+from . import compose
 from .remove import remove
 from .scan import images
 
@@ -28,6 +33,29 @@ def run_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_compose(args: argparse.Namespace) -> int:
+    if not args.tftproot.is_dir():
+        raise LivepxeError(f"TFTP root {args.tftproot} does not exist; create it first (--tftproot)")
+    results = compose.place_all(compose.find_isos(args.sources), args.tftproot, args.prefix,
+                                show=not args.quiet and sys.stderr.isatty())
+    text = compose.summary_json(results, args.tftproot)
+    if args.summary:
+        _write_atomically(args.summary, text)
+    for placed in results:
+        if placed.action == "failed":
+            print(f"livepxe: error: {printable(placed.source)}: {printable(placed.error or '')}", file=sys.stderr)
+        elif not args.quiet:
+            print(f"{placed.action:<9} {printable(placed.image):<40} {printable(placed.source)}")
+    return 1 if any(p.action == "failed" for p in results) else 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """The summary appears whole or not at all: the compose's next step may be watching for it."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("list", help="list the images livepxe placed in a TFTP root",
                             description="List the images livepxe placed in a TFTP root (--tftproot conversions).")
@@ -39,3 +67,15 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("root", type=Path, metavar="ROOT", help="the TFTP root")
     parser.add_argument("image", metavar="IMAGEDIR", help="the image's folder under ROOT (as `livepxe list` shows)")
     parser.set_defaults(func=run_remove)
+    parser = sub.add_parser("compose", help="convert every live ISO of a compose into one TFTP root",
+                            description="Convert every live ISO of a compose (files, folders searched for *.iso, "
+                                        "or @LIST files) into one catalogue root; ISOs the root already holds "
+                                        "(by SHA-256) are skipped.")
+    parser.add_argument("sources", nargs="+", metavar="SOURCE", help="an ISO, a folder holding ISOs, or @LIST")
+    parser.add_argument("--tftproot", type=Path, required=True, metavar="ROOT", help="the catalogue root")
+    parser.add_argument("--prefix", default="live", type=check_imagedir, metavar="PATH",
+                        help="folder under ROOT for the images (default: live)")
+    parser.add_argument("--summary", type=Path, metavar="FILE",
+                        help="write what was placed, replaced, skipped or failed as JSON to FILE")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no per-image lines")
+    parser.set_defaults(func=run_compose)

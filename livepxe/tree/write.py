@@ -87,7 +87,7 @@ def _note(plan: TreePlan, images: dict[str, list[Segment]], made: dict[str, list
         initrd_bytes=initrd_bytes, client_ram_mib=ClientRam(**ram_by_mode),
         boot_files=plan.boot_files, configs=plan.configs,
         uefi_loaders=plan.uefi_loaders, uefi_signed=plan.uefi_signed,
-        carried_archives=_archive_offsets(images, archive), warnings=plan.warnings)
+        carried_archives=_archive_offsets(images, archive), warnings=plan.warnings, iso_sha256=options.iso_sha256)
 
 
 def _warn(plan: TreePlan, message: str) -> None:

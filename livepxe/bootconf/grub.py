@@ -112,9 +112,9 @@ def _kernel_word(arg: str) -> str:
     return f'{key}="{value}"' if eq and " " not in key else f'"{arg}"'
 
 
-def render_menu(items: Sequence[MenuItem], comment: str, timeout_s: int) -> str:
+def render_menu(items: Sequence[MenuItem], comment: str, timeout_s: int, default: str | None = None) -> str:
     """A root's menu: each entry reads its image's own GRUB config (``configfile``)."""
-    lines = [*comment_lines(comment), f"set default={items[0].label}", f"set timeout={timeout_s}"]
+    lines = [*comment_lines(comment), f"set default={default or items[0].label}", f"set timeout={timeout_s}"]
     for item in items:
         path = tftp_path(item.grub)
         if not _LABEL.match(item.label) or one_line(path) != path:

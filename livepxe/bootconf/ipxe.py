@@ -63,12 +63,13 @@ def _text(title: str) -> str:
     return " ".join(t.lstrip("#") for t in tokens if t not in SEPARATORS and t.lstrip("#")).rstrip(" \\")
 
 
-def render_menu(items: Sequence[MenuItem], comment: str, timeout_s: int, script_dir: str = "") -> str:
+def render_menu(items: Sequence[MenuItem], comment: str, timeout_s: int, script_dir: str = "",
+                default: str | None = None) -> str:
     """A root's menu script: each item chains its image's own ``boot.ipxe`` (relative to this script)."""
     for item in items:
         if not _LABEL.match(item.label):
             raise ValueError(f"iPXE label {item.label!r} must be letters, digits and ._+-")
-    first = items[0].label
+    first = default or items[0].label
     lines = ["#!ipxe", *comment_lines(comment), "menu livepxe images || goto " + first]
     lines += [f"item {item.label} {_text(item.caption) or item.label}" for item in items]
     lines += [f"choose --default {first} --timeout {timeout_s * 1000} target && goto ${{target}}", f"goto {first}"]

@@ -57,13 +57,14 @@ def render(entries: Sequence[BootEntry], comment: str) -> str:
     return "\n".join(lines)
 
 
-def render_menu(items: Sequence[MenuItem], comment: str, ui: str | None, timeout_s: int) -> str:
+def render_menu(items: Sequence[MenuItem], comment: str, ui: str | None, timeout_s: int,
+                default: str | None = None) -> str:
     """A root's menu: each item loads its image's own config (``CONFIG``); ``ui`` is menu.c32 when the root has it.
 
     Without a UI module pxelinux shows its ``boot:`` prompt; the labels are typed there.
     """
     lines = [*comment_lines(comment), *([f"UI {ui}"] if ui else []), "MENU TITLE livepxe images",
-             f"DEFAULT {items[0].label}", "PROMPT 1", f"TIMEOUT {timeout_s * 10}"]
+             f"DEFAULT {default or items[0].label}", "PROMPT 1", f"TIMEOUT {timeout_s * 10}"]
     for item in items:
         if not _LABEL.match(item.label) or not _PATH.match(item.pxelinux):
             raise ValueError(f"pxelinux cannot name menu item {item.label!r} or {item.pxelinux!r}")

@@ -1,4 +1,4 @@
-"""``livepxe list``, ``remove`` and ``compose``: a catalogue root's images."""
+"""``livepxe list``, ``remove``, ``menu`` and ``compose``: a catalogue root's images and menus."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from ..bootconf import printable
 from ..errors import LivepxeError
 from ..layout import check_imagedir
 from . import compose
+from .choose import choose
 from .remove import remove
 from .scan import images
+from .settings import MAX_TIMEOUT_S
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -31,6 +33,20 @@ def run_remove(args: argparse.Namespace) -> int:
     print(f"removed {printable(args.image)} from {printable(str(args.root))}; "
           + (f"its menus offer {', '.join(map(printable, left))}" if left else "no livepxe image is left there"))
     return 0
+
+
+def run_menu(args: argparse.Namespace) -> int:
+    chosen = choose(args.root, args.default, args.timeout)
+    print(f"{printable(str(args.root))}: menus boot {printable(chosen.default or 'the first image')} "
+          f"after {chosen.timeout_s} s")
+    return 0
+
+
+def _timeout(text: str) -> int:
+    """argparse type: whole seconds the menus wait."""
+    if not text.isdigit() or int(text) > MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to {MAX_TIMEOUT_S}")
+    return int(text)
 
 
 def run_compose(args: argparse.Namespace) -> int:
@@ -67,6 +83,13 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("root", type=Path, metavar="ROOT", help="the TFTP root")
     parser.add_argument("image", metavar="IMAGEDIR", help="the image's folder under ROOT (as `livepxe list` shows)")
     parser.set_defaults(func=run_remove)
+    parser = sub.add_parser("menu", help="choose the image a TFTP root's menus boot unattended, and the timeout",
+                            description="Choose which image the root's livepxe menus boot unattended and after "
+                                        "how long; the choice is kept in ROOT/livepxe-catalogue.json.")
+    parser.add_argument("root", type=Path, metavar="ROOT", help="the TFTP root")
+    parser.add_argument("--default", metavar="IMAGEDIR", help="the image folder (as `livepxe list` shows)")
+    parser.add_argument("--timeout", type=_timeout, metavar="SECONDS", help="how long the menus wait (0: boot at once)")
+    parser.set_defaults(func=run_menu)
     parser = sub.add_parser("compose", help="convert every live ISO of a compose into one TFTP root",
                             description="Convert every live ISO of a compose (files, folders searched for *.iso, "
                                         "or @LIST files) into one catalogue root; ISOs the root already holds "

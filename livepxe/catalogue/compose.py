@@ -122,7 +122,7 @@ def _place(iso: Path, root: Path, prefix: str, show: bool, convert_options: dict
     folder, bootfile = image_dir(iso, prefix)
     replacing = any(image.image_dir == folder for image in images(root))
     result = convert(ConvertOptions(iso=iso, tftproot=root, imagedir=folder, bootfile=bootfile, force=replacing,
-                                    progress=show, iso_sha256=digest, **convert_options))  # type: ignore[arg-type]
+                                    progress=show, iso_sha256=digest, **convert_options))
     return Placed(str(iso), digest, folder, "replaced" if replacing else "placed", result.ram_mib)
 
 

@@ -21,11 +21,11 @@ from ..bootconf.menu import MenuItem
 from ..errors import LivepxeError
 from ..layout import GRUB_PREFIX_CONFIG, IPXE_SCRIPT, PXELINUX_DIR
 from .scan import Image
+from .settings import DEFAULTS, MenuSettings
 
 MARK = "livepxe catalogue menu"
 #: kind -> where the root's loaders look first: pxelinux's default, GRUB with prefix /grub, iPXE's chain target.
 MENU_PATHS = {"pxelinux": f"{PXELINUX_DIR}/default", "grub": GRUB_PREFIX_CONFIG, "ipxe": "menu.ipxe"}
-TIMEOUT_S = 10
 UI_MODULES = ("vesamenu.c32", "menu.c32")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]")
 
@@ -79,16 +79,18 @@ def items(images: list[Image]) -> list[MenuItem]:
             for image in images]
 
 
-def render(relpath: str, images: list[Image], ui: str | None) -> str:
-    """The menu at ``relpath`` (one of MENU_PATHS) offering ``images``, first one default."""
+def render(relpath: str, images: list[Image], ui: str | None, chosen: MenuSettings = DEFAULTS) -> str:
+    """The menu at ``relpath`` (one of MENU_PATHS) offering ``images``; the default is the admin's choice
+    (``livepxe menu``) while that image is there, else the first."""
     entries = items(images)
     comment = f"{MARK}: written by livepxe for {len(entries)} image(s); rewritten whenever one is added or removed"
     kind = next(k for k, p in MENU_PATHS.items() if p == relpath)
+    default = next((item.label for item, image in zip(entries, images) if image.image_dir == chosen.default), None)
     if kind == "pxelinux":
-        return pxelinux.render_menu(entries, comment, ui, TIMEOUT_S)
+        return pxelinux.render_menu(entries, comment, ui, chosen.timeout_s, default)
     if kind == "grub":
-        return grub.render_menu(entries, comment, TIMEOUT_S)
-    return ipxe.render_menu(entries, comment, TIMEOUT_S)
+        return grub.render_menu(entries, comment, chosen.timeout_s, default)
+    return ipxe.render_menu(entries, comment, chosen.timeout_s, default=default)
 
 
 @contextmanager

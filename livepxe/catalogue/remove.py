@@ -19,7 +19,7 @@ from pathlib import Path
 from .. import safefs, signals, staging
 from ..errors import LivepxeError
 from ..layout import DHCPD, DNSMASQ, IPXE_SCRIPT, ISO_INITRD, NOTE, SUMS, check_imagedir
-from . import menus, scan
+from . import menus, scan, settings
 
 _IMAGE_FILE = re.compile(r"^(vmlinuz\d+|initrd\d+\.img)$")
 _DHCP_DIR = DNSMASQ.split("/")[0]
@@ -100,7 +100,8 @@ def _commit(root: Path, image: scan.Image, rest: list[scan.Image], writable: lis
             raise LivepxeError(f"{root / image.image_dir} holds {', '.join(sorted(foreign)[:3])}, which livepxe "
                                "did not write; move it out first, then remove the image")
         ui = menus.ui_module(root)
-        staged_menus = {path: menus.render(path, rest, ui) for path in writable} if rest else {}
+        chosen = settings.read(root)
+        staged_menus = {path: menus.render(path, rest, ui, chosen) for path in writable} if rest else {}
         placed: list[str] = []
         try:
             parent_fd = _folder(root_fd, root, image.image_dir, opened)
@@ -111,6 +112,8 @@ def _commit(root: Path, image: scan.Image, rest: list[scan.Image], writable: lis
                     _aside_file(root_fd, root, relpath, moves, opened)
             for relpath in writable:
                 _aside_file(root_fd, root, relpath, moves, opened)
+            if not rest:   # the last image: the admin's menu choices go with livepxe's menus
+                _aside_file(root_fd, root, settings.SETTINGS, moves, opened)
             for relpath, text in staged_menus.items():
                 _place(stage.fd, root_fd, root, relpath, text, opened)
                 placed.append(relpath)

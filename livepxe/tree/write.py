@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from .. import __version__, manifest, payload, ram, sizing
-from ..catalogue import menus, scan
+from ..catalogue import menus, scan, settings
 from ..note import ClientRam, TreeNote
 from ..options import Compression, Payload
 from ..progress import Progress
@@ -102,9 +102,9 @@ def _write_menus(plan: TreePlan, writer: TreeWriter, note: TreeNote) -> None:
     root, image_dir = plan.layout.root, plan.layout.image_dir
     images = sorted([i for i in scan.images(root) if i.image_dir != image_dir] + [scan.Image(image_dir, note)],
                     key=lambda image: image.image_dir)
-    ui = menus.ui_module(root)
+    ui, chosen = menus.ui_module(root), settings.read(root)
     for path in paths:
-        write_file(writer.path(path), [menus.render(path, images, ui).encode()], checksum=False)
+        write_file(writer.path(path), [menus.render(path, images, ui, chosen).encode()], checksum=False)
 
 
 def write(plan: TreePlan) -> ConvertResult:

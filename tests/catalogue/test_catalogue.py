@@ -174,3 +174,31 @@ def test_serve_refuses_a_folder_that_is_neither_tree_nor_catalogue(root, capsys)
     assert main(["serve", str(root), "--interface", "lo", "--address", "127.0.0.1", "--print-config"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no livepxe.json and no catalogue menus" in err[0]
+
+
+def test_the_admin_chooses_the_default_image_and_the_timeout(tiny_iso, root, capsys):
+    _place(tiny_iso, root, "a")
+    _place(tiny_iso, root, "b")
+    assert main(["menu", str(root), "--default", "live/b", "--timeout", "30"]) == 0
+    assert "boot live/b after 30 s" in capsys.readouterr().out
+    _place(tiny_iso, root, "c")                        # a later conversion keeps the choice
+    assert "DEFAULT live-b" in (root / "pxelinux.cfg/default").read_text()
+    assert "TIMEOUT 300" in (root / "pxelinux.cfg/default").read_text()
+    assert "set default=live-b" in (root / "grub/grub.cfg").read_text()
+    assert "choose --default live-b --timeout 30000" in (root / "menu.ipxe").read_text()
+    assert main(["remove", str(root), "live/b"]) == 0   # the chosen image goes: the first boots again
+    assert "DEFAULT live-a" in (root / "pxelinux.cfg/default").read_text()
+
+
+def test_choosing_an_image_the_root_lacks_is_one_line(tiny_iso, root, capsys):
+    _place(tiny_iso, root, "a")
+    assert main(["menu", str(root), "--default", "live/zz"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds no image live/zz; choose one of live/a" in err[0]
+
+
+def test_a_hostile_settings_file_leaves_the_defaults_and_says_so(tiny_iso, root, capsys):
+    (root / "livepxe-catalogue.json").write_text('{"default": ["x"], "timeout_s": "forever"}')
+    _place(tiny_iso, root, "a")
+    assert "TIMEOUT 100" in (root / "pxelinux.cfg/default").read_text()
+    assert main(["list", str(root)]) == 0

@@ -10,7 +10,9 @@ squashfs, as a real one is), then times with page cache hot:
   livepxe (separate), livepxe --payload liveos, livepxe --compress zstd
   2008 pipeline    cpio -H newc | gzip -9 appended to the initrd (livecd-iso-to-pxeboot.sh)
 and prints wall time, ratio to cp, and each child's peak RSS.
-Targets (issue 2): livepxe default <= 1.3x cp, peak RSS <= 100 MiB.
+Targets: the default conversion (SHA256SUMS included) <= 1.15x the slower of cp and
+SHA-256 of the ISO (issue 15; issue 2's 1.3x cp could not be met with a manifest, as
+OpenSSL's SHA-256 alone is slower than cp), --no-checksums <= 1.3x cp; peak RSS <= 100 MiB.
 
     python bench/convert_bench.py [--size-mib 1024] [--workdir DIR] [--skip-2008]   (needs GNU time, xorriso, cpio)
 """
@@ -103,11 +105,13 @@ def main() -> int:
             print(f"{name:<32} {seconds:8.2f} {seconds / cp_time:6.2f} {rss:13.1f} {sized}")
         by_name = {row[0]: row for row in rows}
         sha_time = by_name["openssl sha256 ISO"][1]
-        for name in ("livepxe append (default)", "livepxe --no-checksums"):
+        floors = {"livepxe append (default)": ("the slower of cp and SHA-256", max(cp_time, sha_time), 1.15),
+                  "livepxe --no-checksums": ("cp", cp_time, 1.3)}
+        for name, (floor_name, floor, limit) in floors.items():
             _, seconds, rss, _ = by_name[name]
-            verdict = "meets" if seconds / cp_time <= 1.3 and rss <= 100 else "MISSES"
-            print(f"{name}: {seconds / cp_time:.2f}x cp ({seconds / max(cp_time, sha_time):.2f}x the slower of "
-                  f"cp and SHA-256), {rss:.0f} MiB peak RSS -> {verdict} the target (<= 1.3x cp, <= 100 MiB)")
+            verdict = "meets" if seconds / floor <= limit and rss <= 100 else "MISSES"
+            print(f"{name}: {seconds / cp_time:.2f}x cp, {seconds / floor:.2f}x {floor_name}, {rss:.0f} MiB peak RSS "
+                  f"-> {verdict} the target (<= {limit}x {floor_name}, <= 100 MiB)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

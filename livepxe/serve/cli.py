@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import dataclasses
 import ipaddress
+import itertools
 import logging
 import os
 import signal
@@ -25,7 +26,7 @@ from .. import note, signals, urls
 from ..catalogue import scan, serving
 from ..errors import LivepxeError
 from ..verify import require_folder, verify
-from . import dnsmasq, loaders, netif, plan, reach, siteconf
+from . import dnsmasq, loaders, netif, plan, reach, siteconf, treewatch
 from .http import TreeServer, bind_error
 from .ports import check_ports
 from .steps import Step, StepLog
@@ -67,11 +68,27 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Serve until stopped; when the tree is replaced while served (``convert --force``), start over on the new one."""
     with tempfile.TemporaryDirectory(prefix="livepxe-serve-plan-") as scratch:
-        return _run(args, _tree_or_catalogue(require_folder(args.tree), Path(scratch)))
+        for round_ in itertools.count():
+            watch = treewatch.TreeWatch([args.tree])
+            given = _tree_or_catalogue(require_folder(args.tree), Path(scratch) / str(round_))
+            watch.add(args.tree / image.image_dir for image in given.images)
+            replaced = _run(args, given, watch)
+            if replaced is None:
+                return 0
+            print(f"livepxe serve: {replaced} was replaced while served (convert --force?): stopped serving the "
+                  "old tree; serving the new one once it verifies (clients booting now start again)",
+                  file=sys.stderr, flush=True)
+            if not treewatch.wait_settled(args.tree):
+                raise LivepxeError(f"{args.tree} was replaced while served and no tree settled there within "
+                                   f"{treewatch.RETURN_SECONDS:.0f} s: serve stopped; start it again once the "
+                                   "tree is in place")
+    return 0
 
 
-def _run(args: argparse.Namespace, given: _Served) -> int:
+def _run(args: argparse.Namespace, given: _Served, watch: Optional[treewatch.TreeWatch] = None) -> Optional[Path]:
+    """One round of serving ``given``; the replaced folder when ``watch`` saw the tree replaced, else None."""
     tree_note = given.note
     dhcp_range = plan.parse_range(args.dhcp) if args.dhcp else None
     if not args.print_config and os.geteuid() != 0:
@@ -82,14 +99,13 @@ def _run(args: argparse.Namespace, given: _Served) -> int:
         served = serve_plan(args, tree_note, _print_address(args), dhcp_range, given.loaders)
         warn_downgrades(served)
         print(siteconf.render(served, _print_loaders(served, args)), end="")
-        return 0
+        return None
     served = serve_plan(args, tree_note, netif.choose(args.interface, args.address), dhcp_range, given.loaders)
     check_ports(served)
     warn_downgrades(served)
     with _workdir() as work:
         served = dataclasses.replace(served, root=reach.reachable(served.root, work))
-        _serve(served, loaders.build(served, work / "tftp"), work)
-    return 0
+        return _serve(served, loaders.build(served, work / "tftp"), work, watch or treewatch.TreeWatch())
 
 
 @dataclasses.dataclass
@@ -214,7 +230,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
+def _serve(served: plan.Plan, tftp_root: Path, work: Path, watch: treewatch.TreeWatch) -> Optional[Path]:
+    """Run dnsmasq and the HTTP server until a stop signal (None) or until ``watch`` sees the tree replaced."""
     lock = threading.Lock()
 
     def say(step: Step) -> None:
@@ -239,6 +256,9 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
         _banner(served, tftp_root, config)
         while not stop.is_set() and daemon.running() and http.running():
             stop.wait(0.5)
+            replaced = watch.replaced()
+            if replaced is not None:
+                return replaced
         if not stop.is_set() and not http.running():
             raise LivepxeError(f"the HTTP server exited unexpectedly: {http.failure()}")
         if not stop.is_set():
@@ -251,6 +271,7 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
         http.stop()
         signal.signal(signal.SIGTERM, previous)
     print("livepxe serve: stopped", file=sys.stderr)
+    return None
 
 
 def _own_files(tftp_root: Path) -> dict[str, Path]:

@@ -171,10 +171,17 @@ def _umount(target: str) -> None:
         raise OSError(errno, os.strerror(errno), target)
 
 
+_entered: List[bool] = []
+
+
 def _private_mounts() -> None:
-    """Enter a new mount namespace whose mounts propagate nowhere."""
+    """Enter a new mount namespace whose mounts propagate nowhere (once: a serve that starts over is already in it,
+    and by then has threads, which cannot leave a namespace)."""
+    if _entered:
+        return
     libc = _libc()
     if libc.unshare(CLONE_NEWNS) != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"unshare(CLONE_NEWNS): {os.strerror(errno)}")
     _mount(None, "/", MS_REC | MS_PRIVATE)
+    _entered.append(True)

@@ -19,14 +19,16 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Callable, Iterator, List, Optional, Tuple
 
 from .. import note, signals, urls
+from ..bootconf.text import printable
 from ..catalogue import scan, serving
 from ..errors import LivepxeError
 from ..verify import require_folder, verify
-from . import dnsmasq, loaders, netif, plan, reach, siteconf, treewatch
+from . import dnsmasq, loaders, netif, plan, reach, siteconf, tftpwatch, treewatch
 from .http import TreeServer, bind_error
 from .ports import check_ports
 from .steps import Step, StepLog
@@ -254,11 +256,17 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path, watch: treewatch.Tree
         http.start()
         daemon.start()
         _banner(served, tftp_root, config)
+        misses, probe_at = 0, time.monotonic() + tftpwatch.PERIOD_SECONDS
         while not stop.is_set() and daemon.running() and http.running():
             stop.wait(0.5)
             replaced = watch.replaced()
             if replaced is not None:
                 return replaced
+            if time.monotonic() >= probe_at:
+                misses = 0 if tftpwatch.answers(served.ip) else misses + 1
+                probe_at = time.monotonic() + tftpwatch.PERIOD_SECONDS
+                if misses >= tftpwatch.MISSES:
+                    daemon, misses = _unfreeze(served, daemon, work, config, steps.dnsmasq_line), 0
         if not stop.is_set() and not http.running():
             raise LivepxeError(f"the HTTP server exited unexpectedly: {http.failure()}")
         if not stop.is_set():
@@ -272,6 +280,33 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path, watch: treewatch.Tree
         signal.signal(signal.SIGTERM, previous)
     print("livepxe serve: stopped", file=sys.stderr)
     return None
+
+
+def _unfreeze(served: plan.Plan, daemon: dnsmasq.Dnsmasq, work: Path, config: Path,
+              on_line: Callable[[str], None]) -> dnsmasq.Dnsmasq:
+    """dnsmasq stopped answering TFTP: when a FIFO of the tree holds it, cover that, restart dnsmasq if need be."""
+    held = [(fifo, fd) for fifo in tftpwatch.fifos(served.root) if (fd := tftpwatch.writer(fifo)) >= 0]
+    if not held:
+        log.debug("TFTP did not answer a probe, and no FIFO holds dnsmasq: busy, not frozen")
+        return daemon
+    try:
+        covered = [fifo for fifo, _ in held if tftpwatch.cover(fifo, work)]
+    finally:
+        for _, fd in held:
+            os.close(fd)                # ends the open (or read) that waits
+    found = [fifo for fifo, _ in held]
+    names = ", ".join(os.path.relpath(fifo, served.root) for fifo in found[:3]) + (" ..." if len(found) > 3 else "")
+    why = (f"{names} in the tree {'is a FIFO' if len(found) == 1 else 'are FIFOs'} (added while served; "
+           f"{'now covered by an empty file, ' if covered else ''}remove it)")
+    if tftpwatch.answers(served.ip):
+        restarted = daemon
+    else:
+        daemon.stop()
+        restarted = dnsmasq.Dnsmasq(config, on_line)
+        restarted.start()
+        why += "; dnsmasq restarted"
+    print(printable(f"livepxe serve: TFTP and DHCP stopped answering: {why}", 400), file=sys.stderr, flush=True)
+    return restarted
 
 
 def _own_files(tftp_root: Path) -> dict[str, Path]:

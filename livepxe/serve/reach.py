@@ -90,6 +90,12 @@ def reachable(root: Path, work: Path) -> Path:
                            "or serve a tree from a public folder such as /srv/tftp") from None
 
 
+def cover(source: str, target: str) -> None:
+    """Bind ``source`` (a file of serve's) over ``target`` in serve's namespace, read-only: what serves it sees ours."""
+    _mount(source, target, MS_BIND)
+    _mount(None, target, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
 def holds_links(root: Path) -> bool:
     """Does the tree hold a symbolic link (or more entries than are worth looking at)?"""
     seen = 0

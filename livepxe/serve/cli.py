@@ -28,7 +28,7 @@ from ..bootconf.text import printable
 from ..catalogue import scan, serving
 from ..errors import LivepxeError
 from ..verify import require_folder, verify
-from . import dnsmasq, loaders, netif, plan, reach, siteconf, tftpwatch, treewatch
+from . import dnsmasq, loaders, netif, plan, reach, siteconf, tftpbind, tftpwatch, treewatch
 from .http import TreeServer, bind_error
 from .ports import check_ports
 from .steps import Step, StepLog
@@ -255,6 +255,7 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path, watch: treewatch.Tree
     try:
         http.start()
         daemon.start()
+        _pin_tftp(served, daemon)
         _banner(served, tftp_root, config)
         misses, probe_at = 0, time.monotonic() + tftpwatch.PERIOD_SECONDS
         while not stop.is_set() and daemon.running() and http.running():
@@ -304,9 +305,19 @@ def _unfreeze(served: plan.Plan, daemon: dnsmasq.Dnsmasq, work: Path, config: Pa
         daemon.stop()
         restarted = dnsmasq.Dnsmasq(config, on_line)
         restarted.start()
+        _pin_tftp(served, restarted)
         why += "; dnsmasq restarted"
     print(printable(f"livepxe serve: TFTP and DHCP stopped answering: {why}", 400), file=sys.stderr, flush=True)
     return restarted
+
+
+def _pin_tftp(served: plan.Plan, daemon: dnsmasq.Dnsmasq) -> None:
+    """dnsmasq's TFTP answers on the served interface only (`tftpbind`); a warning line where that cannot be had."""
+    assert daemon.proc is not None
+    why = tftpbind.pin(daemon.proc.pid, served.ip, served.interface)
+    if why:
+        log.warning("TFTP also answers clients routed to %s through other interfaces: %s (needs Linux 5.6)",
+                    served.ip, why)
 
 
 def _own_files(tftp_root: Path) -> dict[str, Path]:

@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import stat
+import sys
 import subprocess
 import tempfile
 import time
@@ -20,7 +21,7 @@ import pytest
 
 from livepxe.convert import ConvertOptions, convert
 from tests.fixtures import netns
-from tests.serve.lan import SERVER, livepxe_serve
+from tests.serve.lan import REPO, SERVER, livepxe_serve
 
 
 @pytest.fixture
@@ -46,6 +47,10 @@ def test_a_fifo_added_while_served_is_noticed_and_tftp_answers_again(lan, tiny_i
         server, client = lan.add_host("serve", SERVER), lan.add_host("client", "198.18.0.3/24")
         proc, out = livepxe_serve(lan, server, tree, tmp_path)
         ip = SERVER.split("/")[0]
+        probe = subprocess.run(server.command([sys.executable, "-c", "from livepxe.serve import tftpwatch; "
+                                               f"print(tftpwatch.answers({ip!r}))"]),
+                               capture_output=True, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert probe.stdout.strip() == "True", probe         # serve's own probe reaches its TFTP server
         folder = next(p for p in sorted(tree.iterdir()) if p.is_dir())
         os.mkfifo(folder / "stuck", 0o644)
         fifo_url = f"tftp://{ip}/{folder.name}/stuck"

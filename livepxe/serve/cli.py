@@ -28,7 +28,7 @@ from ..bootconf.text import printable
 from ..catalogue import scan, serving
 from ..errors import LivepxeError
 from ..verify import require_folder, verify
-from . import dnsmasq, loaders, netif, plan, reach, siteconf, tftpbind, tftpwatch, treewatch
+from . import dnsmasq, loaders, netif, otherdhcp, plan, reach, siteconf, tftpbind, tftpwatch, treewatch
 from .http import TreeServer, bind_error
 from .ports import check_ports
 from .steps import Step, StepLog
@@ -104,10 +104,20 @@ def _run(args: argparse.Namespace, given: _Served, watch: Optional[treewatch.Tre
         return None
     served = serve_plan(args, tree_note, netif.choose(args.interface, args.address), dhcp_range, given.loaders)
     check_ports(served)
+    if not served.proxy:
+        _refuse_a_second_dhcp_server(served.interface)
     warn_downgrades(served)
     with _workdir() as work:
         served = dataclasses.replace(served, root=reach.reachable(served.root, work))
         return _serve(served, loaders.build(served, work / "tftp"), work, watch or treewatch.TreeWatch())
+
+
+def _refuse_a_second_dhcp_server(interface: str) -> None:
+    other = otherdhcp.other_server(interface)
+    if other:
+        raise LivepxeError(f"another DHCP server ({other}) already hands out addresses on {interface}; a second one "
+                           "(--dhcp) would break other machines' networking: serve without --dhcp (proxyDHCP, "
+                           "beside it), or use --dhcp only on an isolated lab network")
 
 
 @dataclasses.dataclass

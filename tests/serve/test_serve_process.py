@@ -51,6 +51,18 @@ def _processes_naming(text: str) -> list[int]:
     return found
 
 
+def _mounted_anywhere(folder: str) -> list[int]:
+    """Processes whose mount table holds a mount at or below ``folder``."""
+    found = []
+    for table in Path("/proc").glob("[0-9]*/mountinfo"):
+        try:
+            if f" {folder}/" in table.read_text():
+                found.append(int(table.parent.name))
+        except OSError:
+            continue
+    return found
+
+
 def test_sigterm_stops_dnsmasq_and_removes_the_work_folder(lan, tree, tmp_path):
     server = lan.add_host("serve", SERVER)
     proc, out = livepxe_serve(lan, server, tree, tmp_path, "--uefi", "early")
@@ -142,7 +154,7 @@ def test_sigkill_of_serve_ends_dnsmasq_and_the_next_serve_sweeps_its_folder(lan,
     server = lan.add_host("serve", SERVER)
     proc, out = livepxe_serve(lan, server, tree, tmp_path)
     config = Path(re.search(r"dnsmasq runs (/\S+);", out.read_text())[1])  # type: ignore[index]
-    assert _processes_naming(str(config))
+    assert _processes_naming(str(config)) and _mounted_anywhere(str(config.parent))   # the tree is bound there
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=15)
     for _ in range(50):
@@ -151,6 +163,12 @@ def test_sigkill_of_serve_ends_dnsmasq_and_the_next_serve_sweeps_its_folder(lan,
         time.sleep(0.2)
     else:
         pytest.fail(f"dnsmasq outlived a SIGKILLed serve: {_processes_naming(str(config))}")
+    for _ in range(50):                          # the bind mount ends with the last process of serve's namespace
+        if not _mounted_anywhere(str(config.parent)):
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail(f"serve's bind mount outlived it: {_mounted_anywhere(str(config.parent))}")
     assert config.parent.exists()                # SIGKILL ran no cleanup ...
     second = tmp_path / "second"
     second.mkdir()

@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="livepxe-serve-plan-") as scratch:
         for round_ in itertools.count():
             watch = treewatch.TreeWatch([args.tree])
+            (Path(scratch) / str(round_)).mkdir()     # a host GRUB image a catalogue root needs is made here
             given = _tree_or_catalogue(require_folder(args.tree), Path(scratch) / str(round_))
             watch.add(args.tree / image.image_dir for image in given.images)
             replaced = _run(args, given, watch)

@@ -2,9 +2,10 @@
 
 A tree made for real machines rarely has ``console=ttyS0``, so its kernel
 would log nowhere QEMU can read.  `build` makes a throw-away TFTP root that
-mirrors the tree by symbolic links; the only real files in it are copies of
-the configs the test client reads, their kernel lines given the console
-arguments, each placed where that client looks first:
+mirrors the tree by symbolic links (`serve.mirror`, as ``serve`` does); the
+only real files in it are copies of the configs the test client reads,
+their kernel lines given the console arguments, each placed where that
+client looks first:
 
 * pxelinux: ``pxelinux.cfg/01-<mac>``, looked up before any other name, so
   the test client — and only it — boots the image's config, ``default`` or
@@ -17,7 +18,6 @@ arguments, each placed where that client looks first:
 
 from __future__ import annotations
 
-import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Sequence
 
 from .. import bootconf
 from ..layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG, PXELINUX_DIR
+from ..serve import mirror
 from .tree import Route
 
 #: Arguments that make the boot legible on the serial port: the kernel's console,
@@ -68,26 +69,5 @@ def build(root: Path, dest: Path, routes: Sequence[Route], mac: str,
         added |= {a for a in extra if a in patched.split() and a not in text.split()}
         for path in client_paths(route, mac):
             texts[path], copies[path] = patched, route.config
-    _mirror(root.absolute(), dest, texts)
+    mirror.build(root, dest, mirror.write_texts(texts))
     return Overlay(dest, copies, tuple(a for a in extra if a in added))
-
-
-def _mirror(src: Path, dest: Path, files: dict[str, str]) -> None:
-    """``dest`` linking to each entry of ``src``, except ``files`` (path -> text) and the folders holding them."""
-    dest.mkdir(parents=True, exist_ok=True)
-    here: dict[str, str] = {}
-    below: dict[str, dict[str, str]] = {}
-    for rel, text in files.items():
-        head, sep, rest = rel.partition("/")
-        if sep:
-            below.setdefault(head, {})[rest] = text
-        else:
-            here[head] = text
-    if src.is_dir():
-        for entry in src.iterdir():
-            if entry.name not in here and entry.name not in below:
-                os.symlink(entry, dest / entry.name)
-    for name, text in here.items():
-        (dest / name).write_text(text)
-    for name, sub in below.items():
-        _mirror(src / name, dest / name, sub)

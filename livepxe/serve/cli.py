@@ -12,20 +12,23 @@ import argparse
 import contextlib
 import dataclasses
 import ipaddress
+import itertools
 import logging
 import os
 import signal
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Callable, Iterator, List, Optional, Tuple
 
 from .. import note, signals, urls
+from ..bootconf.text import printable
 from ..catalogue import scan, serving
 from ..errors import LivepxeError
 from ..verify import require_folder, verify
-from . import dnsmasq, loaders, netif, plan, reach, siteconf
+from . import dnsmasq, loaders, netif, otherdhcp, plan, reach, siteconf, tftpbind, tftpwatch, treewatch
 from .http import TreeServer, bind_error
 from .ports import check_ports
 from .steps import Step, StepLog
@@ -67,11 +70,28 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Serve until stopped; when the tree is replaced while served (``convert --force``), start over on the new one."""
     with tempfile.TemporaryDirectory(prefix="livepxe-serve-plan-") as scratch:
-        return _run(args, _tree_or_catalogue(require_folder(args.tree), Path(scratch)))
+        for round_ in itertools.count():
+            watch = treewatch.TreeWatch([args.tree])
+            (Path(scratch) / str(round_)).mkdir()     # a host GRUB image a catalogue root needs is made here
+            given = _tree_or_catalogue(require_folder(args.tree), Path(scratch) / str(round_))
+            watch.add(args.tree / image.image_dir for image in given.images)
+            replaced = _run(args, given, watch)
+            if replaced is None:
+                return 0
+            print(f"livepxe serve: {replaced} was replaced while served (convert --force?): stopped serving the "
+                  "old tree; serving the new one once it verifies (clients booting now start again)",
+                  file=sys.stderr, flush=True)
+            if not treewatch.wait_settled(args.tree):
+                raise LivepxeError(f"{args.tree} was replaced while served and no tree settled there within "
+                                   f"{treewatch.RETURN_SECONDS:.0f} s: serve stopped; start it again once the "
+                                   "tree is in place")
+    return 0
 
 
-def _run(args: argparse.Namespace, given: _Served) -> int:
+def _run(args: argparse.Namespace, given: _Served, watch: Optional[treewatch.TreeWatch] = None) -> Optional[Path]:
+    """One round of serving ``given``; the replaced folder when ``watch`` saw the tree replaced, else None."""
     tree_note = given.note
     dhcp_range = plan.parse_range(args.dhcp) if args.dhcp else None
     if not args.print_config and os.geteuid() != 0:
@@ -82,14 +102,23 @@ def _run(args: argparse.Namespace, given: _Served) -> int:
         served = serve_plan(args, tree_note, _print_address(args), dhcp_range, given.loaders)
         warn_downgrades(served)
         print(siteconf.render(served, _print_loaders(served, args)), end="")
-        return 0
+        return None
     served = serve_plan(args, tree_note, netif.choose(args.interface, args.address), dhcp_range, given.loaders)
     check_ports(served)
+    if not served.proxy:
+        _refuse_a_second_dhcp_server(served.interface)
     warn_downgrades(served)
     with _workdir() as work:
         served = dataclasses.replace(served, root=reach.reachable(served.root, work))
-        _serve(served, loaders.build(served, work / "tftp"), work)
-    return 0
+        return _serve(served, loaders.build(served, work / "tftp"), work, watch or treewatch.TreeWatch())
+
+
+def _refuse_a_second_dhcp_server(interface: str) -> None:
+    other = otherdhcp.other_server(interface)
+    if other:
+        raise LivepxeError(f"another DHCP server ({other}) already hands out addresses on {interface}; a second one "
+                           "(--dhcp) would break other machines' networking: serve without --dhcp (proxyDHCP, "
+                           "beside it), or use --dhcp only on an isolated lab network")
 
 
 @dataclasses.dataclass
@@ -214,7 +243,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
+def _serve(served: plan.Plan, tftp_root: Path, work: Path, watch: treewatch.TreeWatch) -> Optional[Path]:
+    """Run dnsmasq and the HTTP server until a stop signal (None) or until ``watch`` sees the tree replaced."""
     lock = threading.Lock()
 
     def say(step: Step) -> None:
@@ -236,9 +266,19 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
     try:
         http.start()
         daemon.start()
+        _pin_tftp(served, daemon)
         _banner(served, tftp_root, config)
+        misses, probe_at = 0, time.monotonic() + tftpwatch.PERIOD_SECONDS
         while not stop.is_set() and daemon.running() and http.running():
             stop.wait(0.5)
+            replaced = watch.replaced()
+            if replaced is not None:
+                return replaced
+            if time.monotonic() >= probe_at:
+                misses = 0 if tftpwatch.answers(served.ip) else misses + 1
+                probe_at = time.monotonic() + tftpwatch.PERIOD_SECONDS
+                if misses >= tftpwatch.MISSES:
+                    daemon, misses = _unfreeze(served, daemon, work, config, steps.dnsmasq_line), 0
         if not stop.is_set() and not http.running():
             raise LivepxeError(f"the HTTP server exited unexpectedly: {http.failure()}")
         if not stop.is_set():
@@ -251,6 +291,44 @@ def _serve(served: plan.Plan, tftp_root: Path, work: Path) -> None:
         http.stop()
         signal.signal(signal.SIGTERM, previous)
     print("livepxe serve: stopped", file=sys.stderr)
+    return None
+
+
+def _unfreeze(served: plan.Plan, daemon: dnsmasq.Dnsmasq, work: Path, config: Path,
+              on_line: Callable[[str], None]) -> dnsmasq.Dnsmasq:
+    """dnsmasq stopped answering TFTP: when a FIFO of the tree holds it, cover that, restart dnsmasq if need be."""
+    held = [(fifo, fd) for fifo in tftpwatch.fifos(served.root) if (fd := tftpwatch.writer(fifo)) >= 0]
+    if not held:
+        log.debug("TFTP did not answer a probe, and no FIFO holds dnsmasq: busy, not frozen")
+        return daemon
+    try:
+        covered = [fifo for fifo, _ in held if tftpwatch.cover(fifo, work)]
+    finally:
+        for _, fd in held:
+            os.close(fd)                # ends the open (or read) that waits
+    found = [fifo for fifo, _ in held]
+    names = ", ".join(os.path.relpath(fifo, served.root) for fifo in found[:3]) + (" ..." if len(found) > 3 else "")
+    why = (f"{names} in the tree {'is a FIFO' if len(found) == 1 else 'are FIFOs'} (added while served; "
+           f"{'now covered by an empty file, ' if covered else ''}remove it)")
+    if tftpwatch.answers(served.ip):
+        restarted = daemon
+    else:
+        daemon.stop()
+        restarted = dnsmasq.Dnsmasq(config, on_line)
+        restarted.start()
+        _pin_tftp(served, restarted)
+        why += "; dnsmasq restarted"
+    print(printable(f"livepxe serve: TFTP and DHCP stopped answering: {why}", 400), file=sys.stderr, flush=True)
+    return restarted
+
+
+def _pin_tftp(served: plan.Plan, daemon: dnsmasq.Dnsmasq) -> None:
+    """dnsmasq's TFTP answers on the served interface only (`tftpbind`); a warning line where that cannot be had."""
+    assert daemon.proc is not None
+    why = tftpbind.pin(daemon.proc.pid, served.ip, served.interface)
+    if why:
+        log.warning("TFTP also answers clients routed to %s through other interfaces: %s (needs Linux 5.6)",
+                    served.ip, why)
 
 
 def _own_files(tftp_root: Path) -> dict[str, Path]:

@@ -11,13 +11,12 @@ chain by UEFI HTTP Boot (`sbdisk`).  Each downgrade (a client kind the tree
 leaves without a loader, BIOS over TFTP only, no Secure Boot, next-server
 needed) is a note the plan carries: one ``livepxe: warning:`` line at start,
 with ``--print-config`` too, naming what it costs and what to install.  `build` makes what the plan names into a
-new folder, then links the tree's other entries beside them: never into the tree.
+new folder, then links the tree's other entries beside them (`mirror`): never into the tree.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -25,7 +24,7 @@ from typing import List, Optional, Tuple
 from .. import efi
 from ..host.table import FILE_PACKAGES
 from ..note import TreeNote
-from . import grubearly, httploader, sbdisk
+from . import grubearly, httploader, mirror, sbdisk
 from .plan import Plan
 
 UEFI_CHOICES = ("auto", "signed", "early")
@@ -120,7 +119,10 @@ def build(plan: Plan, folder: Path) -> Path:
     """The TFTP root ``plan`` serves: the tree's root, or ``folder`` holding links to it plus the built loaders."""
     if not plan.builds:
         return plan.root
-    folder.mkdir(mode=0o755)
+    return mirror.build(plan.root, folder, lambda into: _write_loaders(plan, into))
+
+
+def _write_loaders(plan: Plan, folder: Path) -> None:
     for name, source in plan.host_files:
         shutil.copyfile(source, folder / name)
         (folder / name).chmod(0o644)
@@ -135,9 +137,3 @@ def build(plan: Plan, folder: Path) -> Path:
         assert plan.signed_chain is not None and plan.grub_config is not None
         shim, grub = plan.signed_chain
         sbdisk.build(folder, plan.source(shim), plan.source(grub), plan.ip, plan.grub_config)
-    # Links to the tree come last, and never replace a file of ours: built into an empty folder, a loader
-    # is never written through a link a hostile tree planted under the same name.
-    for entry in plan.root.iterdir():
-        if not os.path.lexists(folder / entry.name):
-            (folder / entry.name).symlink_to(entry)
-    return folder

@@ -90,6 +90,12 @@ def reachable(root: Path, work: Path) -> Path:
                            "or serve a tree from a public folder such as /srv/tftp") from None
 
 
+def cover(source: str, target: str) -> None:
+    """Bind ``source`` (a file of serve's) over ``target`` in serve's namespace, read-only: what serves it sees ours."""
+    _mount(source, target, MS_BIND)
+    _mount(None, target, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
 def holds_links(root: Path) -> bool:
     """Does the tree hold a symbolic link (or more entries than are worth looking at)?"""
     seen = 0
@@ -171,10 +177,17 @@ def _umount(target: str) -> None:
         raise OSError(errno, os.strerror(errno), target)
 
 
+_entered: List[bool] = []
+
+
 def _private_mounts() -> None:
-    """Enter a new mount namespace whose mounts propagate nowhere."""
+    """Enter a new mount namespace whose mounts propagate nowhere (once: a serve that starts over is already in it,
+    and by then has threads, which cannot leave a namespace)."""
+    if _entered:
+        return
     libc = _libc()
     if libc.unshare(CLONE_NEWNS) != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"unshare(CLONE_NEWNS): {os.strerror(errno)}")
     _mount(None, "/", MS_REC | MS_PRIVATE)
+    _entered.append(True)

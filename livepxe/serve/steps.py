@@ -23,6 +23,7 @@ from typing import Callable, Generic, Optional, TypeVar
 
 from ..bootconf.text import printable
 from .http import Request
+from .tftpwatch import PROBE
 
 _LINE = re.compile(r"^dnsmasq-(?P<kind>dhcp|tftp)\[\d+\]: (?P<text>.*)$")
 _XID = re.compile(r"^(?P<xid>\d+) (?P<text>.*)$")
@@ -32,7 +33,8 @@ _ACK = re.compile(r"^DHCPACK\([^)]*\) (?P<ip>\d+\.\d+\.\d+\.\d+) (?P<mac>[0-9a-f
 _SENT = re.compile(r"^sent (?P<path>\S+) to (?P<ip>\S+)$")
 _MISSING = re.compile(r"^file (?P<path>\S+) not found for (?P<ip>\S+)$")
 _FAILED = re.compile(r"^failed sending (?P<path>\S+) to (?P<ip>\S+)$")
-#: pxelinux asks for a config by MAC and by IP prefixes before ``default``: misses there are its design, not news.
+#: pxelinux asks for a config by MAC and by IP prefixes before ``default``: misses there are its design, not news
+#: (as are serve's own liveness probes, `tftpwatch.PROBE`).
 PXELINUX_PROBES = "pxelinux.cfg/"
 ARCH_NAMES = {0: "BIOS", 6: "UEFI-ia32", 7: "UEFI", 9: "UEFI"}
 
@@ -174,7 +176,7 @@ class StepLog:
                 size = path.stat().st_size if path.is_file() else None
                 since = self.last_step.get(mac)
                 self._step(mac, f"tftp {rel}", size, self.clock() - since if since is not None else None)
-            elif not (kind == "missing" and rel.startswith(PXELINUX_PROBES)):
+            elif not (kind == "missing" and rel.startswith((PXELINUX_PROBES, PROBE))):
                 self._step(mac, f"tftp {rel}", note="not found" if kind == "missing" else "failed")
             return
 

@@ -240,6 +240,19 @@ def test_client_text_reaches_the_step_log_without_control_characters(tree):
     assert seen and all(not any(ord(c) < 32 or ord(c) == 127 for c in r.path + r.method) for r in seen)
 
 
+def test_dhcp_and_tftp_text_reaches_the_terminal_without_control_characters(tmp_path):
+    # Medium 8: client-chosen file names and DHCP fields reach the admin's terminal through dnsmasq's log.
+    from livepxe.serve.steps import StepLog
+    lines: List[str] = []
+    log = StepLog(tmp_path, lambda step: lines.append(step.line()), arp=lambda ip: None)
+    log.dnsmasq_line("dnsmasq-dhcp[1]: 7 vendor class: PXEClient:Arch:00000")
+    log.dnsmasq_line("dnsmasq-dhcp[1]: 7 PXE(eth0) 52:54:00:12:34:56 \x1b]0;owned\x07\x1b[2J")
+    log.dnsmasq_line(f"dnsmasq-tftp[1]: file {tmp_path}/\x1b[31mred\x9b2J not found for 198.18.0.3")
+    log.dnsmasq_line(f"dnsmasq-tftp[1]: failed sending {tmp_path}/a\x07b to 198.18.0.3")
+    assert len(lines) == 3, lines
+    assert all(not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in line) for line in lines), lines
+
+
 def test_many_clients_at_once_are_all_served(tree):
     # Medium 6: a listen backlog of 5 left 43-87 of 250 simultaneous clients without an answer in 60 s.
     results: List[int] = []
@@ -276,6 +289,35 @@ def test_idle_connections_are_closed_and_waiting_clients_then_served(tree):
             sock.close()
     assert all(closed)
     assert waited >= 1.0       # it waited for a slot instead of being refused or starting a fifth thread
+
+
+def test_at_a_low_descriptor_limit_many_clients_neither_spin_nor_stop_the_server(tree):
+    # Medium 6: at the descriptor limit serve spun at 100 % CPU with HTTP dead.
+    code = ("import resource, sys, time, pathlib; from livepxe.serve.http import TreeServer; "
+            "resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)); "
+            "s = TreeServer(pathlib.Path(sys.argv[1]), '127.0.0.1', 0, lambda r: None, idle_seconds=2); s.start(); "
+            "print(s.port, s.process.pid, flush=True); time.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c", code, str(tree)], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert parent.stdout is not None
+        port, worker = (int(word) for word in parent.stdout.readline().split())
+        held = []
+        for _ in range(150):                  # far more than 64 descriptors' worth, all idle
+            held.append(socket.create_connection(("127.0.0.1", port)))
+        def cpu() -> int:
+            fields = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])   # utime + stime, in clock ticks
+        before = cpu()
+        time.sleep(2.0)
+        used = (cpu() - before) / os.sysconf("SC_CLK_TCK")
+        for sock in held:
+            sock.close()
+        assert used < 0.5, f"the worker used {used:.2f} s of CPU in 2 s holding 150 idle clients"
+        assert _get(port, "/boot.ipxe")[:2] == (200, PUBLIC)
+    finally:
+        parent.kill()
+        parent.wait()
 
 
 def test_the_worker_dies_with_its_parent_even_by_sigkill(tree):

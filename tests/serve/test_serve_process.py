@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from livepxe.convert import ConvertOptions, convert
-from livepxe.serve import httploader
+from livepxe.serve import httploader, siteconf
 from tests.fixtures import netns
 from tests.serve.lan import REPO, SERVER, livepxe_serve
 
@@ -46,6 +46,18 @@ def _processes_naming(text: str) -> list[int]:
         try:
             if text.encode() in cmdline.read_bytes():
                 found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def _mounted_anywhere(folder: str) -> list[int]:
+    """Processes whose mount table holds a mount at or below ``folder``."""
+    found = []
+    for table in Path("/proc").glob("[0-9]*/mountinfo"):
+        try:
+            if f" {folder}/" in table.read_text():
+                found.append(int(table.parent.name))
         except OSError:
             continue
     return found
@@ -112,27 +124,44 @@ def test_a_tree_in_a_private_folder_is_served_through_a_private_bind_and_left_wh
         shutil.rmtree(private, ignore_errors=True)
 
 
-def test_print_config_is_the_dnsmasq_config_and_boot_files_serve_runs(lan, tree, tmp_path):
+@pytest.mark.parametrize("options, builds", [([], True), (["--dhcp", "198.18.0.200,198.18.0.210"], True),
+                                              (["--tftp-only", "--uefi", "signed"], False)],
+                         ids=["proxy", "dhcp", "tree-loaders-only"])
+def test_print_config_is_the_dnsmasq_config_and_boot_files_serve_runs(lan, tree, tmp_path, options, builds):
     """Issue 15: ``--print-config`` renders the one plan ``serve`` carries out, loaders and all."""
     server = lan.add_host("serve", SERVER)
-    proc, out = livepxe_serve(lan, server, tree, tmp_path)
+    proc, out = livepxe_serve(lan, server, tree, tmp_path, *options)
     banner = out.read_text()
-    tftp = re.search(r"TFTP (/\S+);", banner)[1]  # type: ignore[index]
+    tftp = Path(re.search(r"TFTP (/\S+);", banner)[1])  # type: ignore[index]
     running = Path(re.search(r"dnsmasq runs (/\S+);", banner)[1]).read_text()  # type: ignore[index]
     loaders = tmp_path / "loaders"
     printed = subprocess.run(server.command([sys.executable, "-m", "livepxe", "serve", str(tree), "-i", "eth0",
-                                             "--print-config", "--loader-dir", str(loaders)]),
+                                             *options, "--print-config", "--loader-dir", str(loaders)]),
                              capture_output=True, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert printed.returncode == 0, printed.stderr
     section = printed.stdout.split("### ")[1].split("\n", 1)[1]
     def settings(text: str) -> list[str]:   # comments aside (the printed one adds advice)
         return [line for line in text.splitlines() if line and not line.startswith("#")]
 
-    # The same DHCP answers; TFTP is left to tftp-hpa, which each boot file names (issue 19 item 3).
+    # The same DHCP answers; TFTP is left to tftp-hpa, which each boot file names (issue 19 item 3); the lease
+    # file is serve's own.
     served_tftp = [line for line in settings(running) if not line.startswith(("enable-tftp", "tftp-"))]
-    assert [line.removesuffix(f",{server.ip}") for line in settings(section)] == served_tftp
-    for name in sorted(p.name for p in Path(tftp).iterdir() if not p.is_symlink()):
-        assert (loaders / name).read_bytes() == (Path(tftp) / name).read_bytes(), name
+    printed_lines = [re.sub(rf",,?{re.escape(server.ip)}$", "", line) for line in settings(section)]
+    assert [line for line in printed_lines if not line.startswith(("dhcp-leasefile", "leasefile-ro"))] == \
+        [line for line in served_tftp if not line.startswith(("dhcp-leasefile", "leasefile-ro"))]
+    # The same boot files: what serve built and what it links, byte for byte; or the tree itself when it builds none.
+    if builds:
+        assert tftp.parent / "root" != tftp
+        ours = sorted(p.name for p in tftp.iterdir() if not p.is_symlink())
+        assert ours and ours == sorted(p.name for p in loaders.iterdir()
+                                       if not p.is_symlink() and p.name != siteconf.TFTP_MAP)
+        for name in ours:
+            assert (loaders / name).read_bytes() == (tftp / name).read_bytes(), name
+        assert sorted(p.name for p in tftp.iterdir()) == sorted(p.name for p in loaders.iterdir()
+                                                                   if p.name != siteconf.TFTP_MAP)
+    else:
+        assert tftp.name == "root" and not loaders.exists()          # the tree's own folder, through serve's bind
+        assert f"tftp-root={tree}" in printed.stdout or str(tree) in printed.stdout
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0
 
@@ -142,7 +171,7 @@ def test_sigkill_of_serve_ends_dnsmasq_and_the_next_serve_sweeps_its_folder(lan,
     server = lan.add_host("serve", SERVER)
     proc, out = livepxe_serve(lan, server, tree, tmp_path)
     config = Path(re.search(r"dnsmasq runs (/\S+);", out.read_text())[1])  # type: ignore[index]
-    assert _processes_naming(str(config))
+    assert _processes_naming(str(config)) and _mounted_anywhere(str(config.parent))   # the tree is bound there
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=15)
     for _ in range(50):
@@ -151,6 +180,12 @@ def test_sigkill_of_serve_ends_dnsmasq_and_the_next_serve_sweeps_its_folder(lan,
         time.sleep(0.2)
     else:
         pytest.fail(f"dnsmasq outlived a SIGKILLed serve: {_processes_naming(str(config))}")
+    for _ in range(50):                          # the bind mount ends with the last process of serve's namespace
+        if not _mounted_anywhere(str(config.parent)):
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail(f"serve's bind mount outlived it: {_mounted_anywhere(str(config.parent))}")
     assert config.parent.exists()                # SIGKILL ran no cleanup ...
     second = tmp_path / "second"
     second.mkdir()

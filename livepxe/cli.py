@@ -193,10 +193,22 @@ def build_parser() -> argparse.ArgumentParser:
     convert_parser.set_defaults(func=run_convert)
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).add_parser(sub)
+    # listed for --help only: main() hands its arguments to upstream's parser untouched
+    sub.add_parser(CREATOR, add_help=False, help="= livecd-creator [--pxe] (livepxe's wrapper), "
+                   "for `sudo livepxe creator --pxe -c foo.ks` where /usr/bin/livecd-creator is upstream's")
     return parser
 
 
+#: ``livepxe creator ARGS`` = the ``livecd-creator`` wrapper (how the RPM ships it: /usr/bin is upstream's)
+CREATOR = "creator"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in[:1] == [CREATOR]:
+        from .creator import wrapper
+        return wrapper.main(args_in[1:], prog=f"livepxe {CREATOR}")
+    argv = args_in
     _print_warnings()
     args = build_parser().parse_args(argv)
     return _guarded(args.func, args)

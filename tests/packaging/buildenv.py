@@ -2,9 +2,9 @@
 
 The build tools come from the registry once, into the venv; every build after that is
 offline (``--no-build-isolation --no-index``), as EL's and Fedora's rpmbuild builds
-from system packages. EL9's pair is setuptools 53.0 on Python 3.9; the py3.9 and py3.13
-stages have that Python (pyenv), the chroot has only Debian's 3.11, where the same
-setuptools 53 still proves setup.cfg builds with 53's reader.
+from system packages. EL9's pair is setuptools 53.0 on Python 3.9, EL10's 69.0 on 3.12; the
+py3.9 and py3.13 stages have those Pythons (pyenv), the chroot has only Debian's 3.11, where
+the same setuptools versions still prove setup.cfg builds with their readers.
 """
 
 from __future__ import annotations
@@ -21,18 +21,25 @@ from typing import Dict, Optional, Sequence, Tuple
 REPO = Path(__file__).resolve().parents[2]
 #: EL9's setuptools; with it the wheel package (setuptools < 70.1 asks for it to build wheels)
 EL9_SETUPTOOLS = ("setuptools==53.0.0", "wheel")
+#: EL10's (Python 3.12)
+EL10_SETUPTOOLS = ("setuptools==69.0.3", "wheel")
 NEWEST_SETUPTOOLS = ("setuptools", "wheel")
 PIP_QUIET = ("-q", "--disable-pip-version-check")
 
 
-def python39() -> str:
-    """EL9's Python: this one if it is 3.9, else pyenv's 3.9, else python3.9 on PATH, else this one."""
-    if sys.version_info[:2] == (3, 9):
+def pyenv_python(version: str) -> str:
+    """That Python (e.g. "3.9"): this one if it is, else pyenv's, else pythonX.Y on PATH, else this one."""
+    if "{}.{}".format(*sys.version_info[:2]) == version:
         return sys.executable
-    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python3")))
+    found = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python3")))
     if found:
         return found[-1]
-    return shutil.which("python3.9") or base_python()
+    return shutil.which(f"python{version}") or base_python()
+
+
+def python39() -> str:
+    """EL9's Python."""
+    return pyenv_python("3.9")
 
 
 def base_python() -> str:

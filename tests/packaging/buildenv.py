@@ -31,10 +31,12 @@ def pyenv_python(version: str) -> str:
     """That Python (e.g. "3.9"): this one if it is, else pyenv's, else pythonX.Y on PATH, else this one."""
     if "{}.{}".format(*sys.version_info[:2]) == version:
         return sys.executable
-    found = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python3")))
-    if found:
-        return found[-1]
-    return shutil.which(f"python{version}") or base_python()
+    candidates = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python3")))[::-1]
+    candidates.append(shutil.which(f"python{version}") or "")
+    for candidate in filter(None, candidates):  # a pyenv shim is on PATH even where it has no such version
+        if subprocess.run([candidate, "-c", ""], capture_output=True).returncode == 0:
+            return candidate
+    return base_python()
 
 
 def python39() -> str:

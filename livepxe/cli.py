@@ -182,6 +182,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {_one_line(message)}; see {self.prog} --help\n")
 
 
+#: ``livepxe creator ARGS`` = the ``livecd-creator`` wrapper (how the RPM ships it: /usr/bin is upstream's)
+CREATOR = "creator"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="livepxe",
                                      description="Boot live images made by livecd-creator over the network.")
@@ -193,12 +197,19 @@ def build_parser() -> argparse.ArgumentParser:
     convert_parser.set_defaults(func=run_convert)
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).add_parser(sub)
+    # listed for --help only: main() hands its arguments to upstream's parser untouched
+    sub.add_parser(CREATOR, add_help=False, help="= livecd-creator [--pxe] (livepxe's wrapper), "
+                   "for `sudo livepxe creator --pxe -c foo.ks` where /usr/bin/livecd-creator is upstream's")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in[:1] == [CREATOR]:
+        from .creator import wrapper
+        return wrapper.main(args_in[1:], prog=f"livepxe {CREATOR}")
     _print_warnings()
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(args_in)
     return _guarded(args.func, args)
 
 

@@ -251,7 +251,8 @@ def wants_in_process(args: Sequence[str]) -> bool:
     return wants_help(args) or wants_pxe(args)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None, prog: str = PROG) -> int:
+    """``livecd-creator`` (the venv's wrapper) and ``livepxe creator`` (the RPM's) both land here."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         upstream = find_upstream()
@@ -266,12 +267,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with signals.as_interrupts():  # SIGTERM/SIGHUP unwind like Ctrl-C, through upstream's cleanup
             run_with_pxe(upstream, args)
     except LivepxeError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
         # upstream's `finally: creator.cleanup()` has already unmounted and
         # removed the build; the engine never leaves a half-written tree.
-        print(f"{PROG}: interrupted; the build was cleaned up", file=sys.stderr)
+        print(f"{prog}: interrupted; the build was cleaned up", file=sys.stderr)
         return 128 + getattr(exc, "signum", 2)
     return 0
 

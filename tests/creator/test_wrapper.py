@@ -115,6 +115,21 @@ def test_without_pxe_upstream_runs_with_same_args_and_exit_code(tmp_path: Path) 
     assert proc.stdout == f"{stand_in}|-c|a b.ks|--syslinux|"
 
 
+def test_livepxe_creator_is_the_wrapper(tmp_path: Path) -> None:
+    """`livepxe creator ARGS` (the RPM's name for it) hands ARGS to upstream untouched, and names itself."""
+    stand_in = _script(tmp_path / "livecd-creator",
+                       '#!/bin/sh\nprintf "%s|" "$0" "$@"; exit 7\n')
+    env = dict(os.environ, LIVECD_CREATOR=str(stand_in))
+    livepxe = [sys.executable, "-m", "livepxe", "creator"]
+    proc = subprocess.run([*livepxe, "-c", "a b.ks", "--help-not", "--syslinux"], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stdout) == (7, f"{stand_in}|-c|a b.ks|--help-not|--syslinux|")
+    env["LIVECD_CREATOR"] = str(tmp_path / "absent")
+    proc = subprocess.run([*livepxe, "--pxe", "-c", "x.ks"], env=env, cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and proc.stderr.startswith("livepxe creator: error: LIVECD_CREATOR=")
+
+
 def test_missing_upstream_is_a_one_line_error(tmp_path: Path) -> None:
     env = dict(os.environ, LIVECD_CREATOR=str(tmp_path / "absent"))
     proc = _run_wrapper(["--pxe", "-c", "x.ks"], env)

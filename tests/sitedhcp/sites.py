@@ -19,6 +19,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from livepxe.layout import DHCPD, DHCPD_TOPLEVEL, DNSMASQ, KEA
 from tests.fixtures.netns import Host, Lan, stop
@@ -135,7 +136,7 @@ class Answer:
     kind: str
     boot_file: str = ""
     siaddr: str = ""
-    fetched: bytes | None = None
+    fetched: Optional[bytes] = None
     log: str = ""
 
 

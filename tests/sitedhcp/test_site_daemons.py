@@ -89,3 +89,20 @@ def test_each_daemon_offers_every_client_kind_its_boot_file_and_server(daemon, t
     for kind, answer in got.items():
         assert (answer.boot_file, answer.siaddr) == (wanted[kind], server.ip), f"{kind}: {answer}\n{log}"
         assert answer.fetched == (tree / wanted[kind]).read_bytes(), f"{kind}: {answer.log}"
+
+
+def test_the_other_places_the_comments_name_also_work(tree, tmp_path):
+    """dhcpd's scope snippet at top level instead of in the subnet; Kea's classes after a site's own class."""
+    _need()
+    conf = sites.config("dhcpd", tree, tmp_path, "198.18.32.2")
+    scope = sites.told((tree / DHCPD).read_text(), "include ")
+    text = conf.read_text().replace(f"  {scope}\n", "")
+    conf.write_text(text.replace("subnet ", f"{scope}\nsubnet ", 1))
+    assert text.count(scope) == 0 and conf.read_text().index(scope) < conf.read_text().index("subnet ")
+    proc = sites.check("dhcpd", conf, tmp_path)
+    assert proc.returncode == 0, conf.read_text() + proc.stderr
+    conf = sites.config("kea", tree, tmp_path, "198.18.32.2")
+    own = '{ "name": "site-printers", "test": "substring(option[60].hex,0,7) == \'Printer\'" }, '
+    conf.write_text(conf.read_text().replace('"client-classes": [ ', '"client-classes": [ ' + own))
+    proc = sites.check("kea", conf, tmp_path)
+    assert proc.returncode == 0 and "site-printers" in conf.read_text(), conf.read_text() + proc.stdout

@@ -37,7 +37,7 @@ def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
         groups[spec.group].add_argument(*names, dest=spec.field, metavar=None if spec.choices else spec.metavar,
                                         type=Path if spec.path else str, help=spec.help,
                                         choices=choices(spec.choices) if spec.choices else None)
-    parser.add_argument("--print-dhcp", action="store_true", help="print dnsmasq and ISC dhcpd snippets for the tree")
+    parser.add_argument("--print-dhcp", action="store_true", help="print the DHCP snippets (dnsmasq, dhcpd, Kea)")
     parser.add_argument("--plan", action="store_true",
                         help="dry run: print every decision and file of the tree as JSON and write nothing")
     parser.add_argument("--force", action="store_true",

@@ -20,7 +20,9 @@ UEFI boot file      ``bootx64.efi`` (shim) +          none (the root's own loade
 BIOS boot file      ``pxelinux.0`` + ``ldlinux.c32``  none (the root's own)
 iPXE script         ``boot.ipxe``                     ``R/IMAGEDIR/boot.ipxe``
 DHCP snippets       ``dhcp/dnsmasq.conf``,            ``R/IMAGEDIR/dhcp/...``
-                    ``dhcp/dhcpd.conf``
+                    ``dhcp/dhcpd.conf``,
+                    ``dhcp/dhcpd-toplevel.conf``,
+                    ``dhcp/kea-dhcp4.conf``
 note, manifest      ``livepxe.json``, ``SHA256SUMS``  ``R/IMAGEDIR/...``
 ==================  ===============================  ==================================
 """
@@ -40,6 +42,10 @@ NOTE = "livepxe.json"
 IPXE_SCRIPT = "boot.ipxe"
 DNSMASQ = "dhcp/dnsmasq.conf"
 DHCPD = "dhcp/dhcpd.conf"
+DHCPD_TOPLEVEL = "dhcp/dhcpd-toplevel.conf"
+KEA = "dhcp/kea-dhcp4.conf"
+#: The DHCP snippets, for the site's own DHCP server: dnsmasq, ISC dhcpd (scope, top level), Kea.
+DHCP_SNIPPETS = (DNSMASQ, DHCPD, DHCPD_TOPLEVEL, KEA)
 ISO_INITRD = "iso0.img"                 # separate mode: the second initrd, holding the ISO
 PXELINUX_DIR = "pxelinux.cfg"
 #: Where a GRUB whose prefix is ``/grub`` reads its config (Debian's signed netboot GRUB, grub-mkimage's).
@@ -101,7 +107,7 @@ class Layout:
         """Every path the tree occupies under the root (checked before any work, written by convert)."""
         return (self.image_files(kernels, separate, served_iso) + boot_files
                 + [self.pxelinux_config, self.grub_config(grub_loader_config)]
-                + [self.file(n) for n in (IPXE_SCRIPT, DNSMASQ, DHCPD, NOTE, SUMS)])
+                + [self.file(n) for n in (IPXE_SCRIPT, *DHCP_SNIPPETS, NOTE, SUMS)])
 
 
 def check_imagedir(imagedir: str) -> str:

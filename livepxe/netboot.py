@@ -8,16 +8,17 @@ file goes is ``layout``'s to say.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 from . import efi
-from .bootconf import dhcp, dhcpd, dnsmasq, ipxe
+from .bootconf import dhcp, dhcpd, dnsmasq, ipxe, kea
 from .bootconf import grub as grubnet
 from .bootconf.entry import BootEntry
 from .httpboot import HttpBoot
-from .layout import DHCPD, DNSMASQ, IPXE_SCRIPT, Layout
+from .layout import DHCP_SNIPPETS, DHCPD, DHCPD_TOPLEVEL, DNSMASQ, IPXE_SCRIPT, KEA, Layout
 from .note import BootFiles
 from .streamcopy import FileRange, Segment
 
@@ -87,15 +88,18 @@ def plan_netboot(scratch: Path, layout: Layout, entries: Sequence[BootEntry], co
                                ipxe=layout.file(IPXE_SCRIPT))
     files = dhcp.BootFiles(bios=out.boot_files.bios, uefi=out.boot_files.uefi, ipxe=out.boot_files.ipxe,
                            tftp_root=str(served_root or layout.root))
-    put(layout.file(DNSMASQ), dnsmasq.render(files, comment))
-    put(layout.file(DHCPD), dhcpd.render(files, comment))
+    folder = posixpath.join(files.tftp_root, posixpath.dirname(layout.file(DHCPD)))
+    put(layout.file(DNSMASQ), dnsmasq.render(files, comment, folder))
+    put(layout.file(DHCPD), dhcpd.render(files, comment, folder))
+    put(layout.file(DHCPD_TOPLEVEL), dhcpd.render_toplevel(comment, folder))
+    put(layout.file(KEA), kea.render(files, comment, folder))
     return out
 
 
 def dhcp_snippets(root: Path, layout: Layout) -> str:
-    """The tree's two DHCP snippets, as ``--print-dhcp`` shows them."""
+    """The tree's DHCP snippets, as ``--print-dhcp`` shows them."""
     parts = []
-    for name in (DNSMASQ, DHCPD):
+    for name in DHCP_SNIPPETS:
         path = root / layout.file(name)
         parts.append(f"### {path}\n{path.read_text()}")
     return "\n".join(parts)

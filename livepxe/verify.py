@@ -24,13 +24,13 @@ from functools import partial
 from pathlib import Path
 
 from . import cpioscan, httpboot, initrdprobe, note, payload
-from .bootconf import FORMATS, tree_entries
+from .bootconf import FORMATS, dhcpd, dnsmasq, kea, tree_entries
 from .bootconf import kind_of as config_kind
 from .bootconf.entry import BootEntry as ConfigEntry  # tree_entries: paths from the TFTP root
 from .bootconf.text import kernel_words, printable
 from .errors import LivepxeError
 from .host import run as host_run
-from .layout import NOTE, SUMS
+from .layout import DHCPD, DHCPD_TOPLEVEL, DNSMASQ, KEA, NOTE, SUMS
 from .manifest import parse_sha256sums
 from .note import TreeNote
 from .streamcopy import sha256_file
@@ -360,7 +360,37 @@ def verify(folder: Path) -> Report:
             check_entry(tree, entry)
     if tree_note is not None:
         check_boot_files(root, tree_note, report)
+        check_dhcp_snippets(root, tree_note, report)
     return report
+
+
+_SNIPPET_PARSERS = {DNSMASQ: dnsmasq.parse, DHCPD: dhcpd.parse, KEA: kea.parse}
+
+
+def check_dhcp_snippets(root: Path, tree_note: TreeNote, report: Report) -> None:
+    """Each DHCP snippet the tree holds must route to the boot files livepxe.json names (sites use them as written)."""
+    base = f"{tree_note.image_dir}/" if tree_note.image_dir else ""
+    wanted = tree_note.boot_files
+    for name, parse in _SNIPPET_PARSERS.items():
+        path = inside_root(root, base + name)
+        if path is None or not path.is_file():
+            continue   # SHA256SUMS names what the tree must hold; an older livepxe wrote fewer snippets
+        try:
+            got = parse(path.read_text(errors="replace"))
+        except ValueError as exc:
+            report.problems.append(f"{base}{name}: cannot be read as its daemon reads it ({str(exc)[:80]})")
+            continue
+        if (got.bios, got.uefi, got.ipxe) != (wanted.bios, wanted.uefi, wanted.ipxe):
+            report.problems.append(f"{base}{name}: routes BIOS {got.bios}, UEFI {got.uefi}, iPXE {got.ipxe}; "
+                                   f"{NOTE} says {wanted.bios}, {wanted.uefi}, {wanted.ipxe}: convert again")
+        else:
+            report.checked.append(f"{base}{name} routes each client kind to its boot file")
+    top = inside_root(root, base + DHCPD_TOPLEVEL)
+    if top is not None and top.is_file():
+        defined = [s.tokens[:4] for s in dhcpd.statements(top.read_text(errors="replace"))]
+        if ("option", dhcpd.ARCH_OPTION, "code", "93") not in defined:
+            report.problems.append(f"{base}{DHCPD_TOPLEVEL}: does not define option 93 as {dhcpd.ARCH_OPTION}, "
+                                   f"which {DHCPD} tests: convert again")
 
 
 def check_boot_files(root: Path, tree_note: TreeNote, report: Report) -> None:

@@ -82,7 +82,8 @@ def test_integration_mode_touches_nothing_else(tiny_iso, tmp_path):
     # the root's own pxelinux.cfg/default is kept; the GRUB and iPXE catalogue menus were free, so they are written
     assert written == ["grub/grub.cfg", "grub/live.devel-minimal.cfg", "live/devel/minimal/SHA256SUMS",
                        "live/devel/minimal/boot.ipxe",
-                       "live/devel/minimal/dhcp/dhcpd.conf", "live/devel/minimal/dhcp/dnsmasq.conf",
+                       "live/devel/minimal/dhcp/dhcpd-toplevel.conf", "live/devel/minimal/dhcp/dhcpd.conf",
+                       "live/devel/minimal/dhcp/dnsmasq.conf", "live/devel/minimal/dhcp/kea-dhcp4.conf",
                        "live/devel/minimal/initrd0.img", "live/devel/minimal/livepxe.json",
                        "live/devel/minimal/vmlinuz0", "menu.ipxe", "pxelinux.cfg/live.devel-minimal"]
     config = (root / "pxelinux.cfg" / "live.devel-minimal").read_text()

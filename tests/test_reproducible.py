@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from livepxe.convert import convert
+from livepxe.layout import DHCP_SNIPPETS
 from livepxe.options import ConvertOptions
 
-#: Files that must name the tree's host folder (dnsmasq serves TFTP from it), and the manifest listing them.
-NAMES_HOST_PATH = {"dhcp/dnsmasq.conf", "SHA256SUMS"}
+#: Files that must name the tree's host folder (dnsmasq serves TFTP from it; each DHCP snippet names the line
+#: that includes it from there), and the manifest listing them.
+NAMES_HOST_PATH = {*DHCP_SNIPPETS, "SHA256SUMS"}
 
 
 def _files(tree: Path) -> dict[str, bytes]:
@@ -46,7 +48,8 @@ def test_two_conversions_are_byte_identical(tiny_iso, tmp_path, monkeypatch, var
     assert differ <= NAMES_HOST_PATH, differ
     for name in differ:  # ... and only by the lines naming the tree's own folder
         lines = set(one[name].decode().splitlines()) ^ set(two[name].decode().splitlines())
-        assert all(str(out1) in line or str(out2) in line or "dnsmasq.conf" in line for line in lines), lines
+        assert all(str(out1) in line or str(out2) in line or any(n in line for n in DHCP_SNIPPETS)
+                   for line in lines), lines
 
 
 def test_source_date_epoch_sets_the_carried_iso_date(tiny_iso, tmp_path, monkeypatch):

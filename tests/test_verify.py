@@ -99,6 +99,20 @@ def test_cpio_scan_agrees_with_bsdtar_and_finds_the_iso(tiny_iso, tmp_path):
         assert fh.read(65536) == tiny_iso.read_bytes()[:65536]
 
 
+@pytest.mark.parametrize("relpath, old, new", [
+    ("dhcp/dhcpd.conf", 'filename "pxelinux.0";', 'filename "pxelinux.9";'),
+    ("dhcp/kea-dhcp4.conf", '"boot-file-name": "bootx64.efi"', '"boot-file-name": "bootx9.efi"'),
+    ("dhcp/dnsmasq.conf", "dhcp-boot=tag:ipxe,boot.ipxe", "dhcp-boot=tag:ipxe,other.ipxe"),
+    ("dhcp/kea-dhcp4.conf", '"livepxe-bios",', '"livepxe-bios"'),
+    ("dhcp/dhcpd-toplevel.conf", "option arch code 93", "option archi code 93"),
+])
+def test_a_dhcp_snippet_routing_elsewhere_than_the_note_fails(tree, relpath, old, new):
+    assert f"{relpath} routes each client kind to its boot file" in verify(tree).checked or "toplevel" in relpath
+    _rewrite(tree, relpath, old, new)
+    problems = verify(tree).problems
+    assert len(problems) == 1 and problems[0].startswith(relpath + ": "), problems
+
+
 def test_verify_needs_a_manifest(tmp_path, capsys):
     assert main(["verify", str(tmp_path)]) == 1
     assert "has neither livepxe.json nor SHA256SUMS" in capsys.readouterr().err

@@ -1,7 +1,7 @@
 """Boot configuration formats: for each, its renderer, its parser and its quoting rules side by side.
 
 One module per format: ``pxelinux``, ``grub``, ``ipxe`` (boot entries),
-``dnsmasq`` and ``dhcpd`` (DHCP snippets).  Entry formats render
+``dnsmasq``, ``dhcpd`` and ``kea`` (DHCP snippets for the site's own server).  Entry formats render
 :class:`BootEntry` values and parse their own text back into them, so the
 engine, ``verify``, the boot harness and the reader of an ISO's own menus
 (``isomenu``) all read configs the same way.  Text an ISO chose (labels,

@@ -24,18 +24,29 @@ def safe_value(value: str) -> bool:
     return bool(_SAFE_VALUE.match(value))
 
 
-def render(files: BootFiles, comment: str) -> str:
-    """A dnsmasq.conf fragment (dnsmasq serves TFTP itself from ``tftp-root``).
+def render(files: BootFiles, comment: str, folder: str | None = None) -> str:
+    """A dnsmasq.conf fragment for the site's DHCP server (dnsmasq serves TFTP itself from ``tftp-root``).
 
-    A boot file dnsmasq cannot carry is a bug (layout names them); a TFTP
-    root it cannot carry is the admin's folder, so it is left for them to set.
+    ``folder`` is where the snippets are.  A boot file dnsmasq cannot carry
+    is a bug (layout names them); a TFTP root it cannot carry is the
+    admin's folder, so it is left for them to set.
     """
+    here = f"{folder or files.tftp_root + '/dhcp'}/dnsmasq.conf"
+    where = [
+        "# dnsmasq as the site's DHCP server: add this file to its configuration, beside your own",
+        "# dhcp-range (addresses, router and DNS stay yours), e.g. in /etc/dnsmasq.conf:",
+        f"#   conf-file={here if safe_value(here) else '/PATH/TO/THIS/FILE'}",
+        "# dnsmasq names itself as next-server and serves the tree by its own TFTP server (below). TFTP",
+        "# from another host instead: drop enable-tftp and tftp-root, and end each dhcp-boot line with",
+        "# ,,ADDRESS of that host (e.g. dhcp-boot=tag:ipxe,boot.ipxe,,192.0.2.1).",
+        "# Not for a site whose DHCP server is another program: run livepxe serve (proxyDHCP) beside it."]
     if safe_value(files.tftp_root):
         root = [f"tftp-root={files.tftp_root}"]
     else:
         root = comment_lines(f"tftp-root not written: dnsmasq cannot read the path {printable(files.tftp_root)!r}; "
                              "serve the tree from a folder whose path has no spaces, ',', '#' or quotes")
-    lines = [*comment_lines(comment), "# Serve the tree by dnsmasq's own TFTP server:", "enable-tftp", *root, "",
+    lines = [*comment_lines(comment), *where, "",
+             "# Serve the tree by dnsmasq's own TFTP server:", "enable-tftp", *root, "",
              "# Tell firmware kinds apart by option 93 (client architecture), iPXE by its user class.",
              "dhcp-match=set:efi-x86_64,option:client-arch,7",
              "dhcp-match=set:efi-x86_64,option:client-arch,9",

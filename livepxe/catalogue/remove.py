@@ -18,12 +18,12 @@ from pathlib import Path
 
 from .. import safefs, signals, staging
 from ..errors import LivepxeError
-from ..layout import DHCPD, DNSMASQ, IPXE_SCRIPT, ISO_INITRD, NOTE, SUMS, check_imagedir
+from ..layout import DHCP_SNIPPETS, DNSMASQ, IPXE_SCRIPT, ISO_INITRD, NOTE, SUMS, check_imagedir
 from . import menus, scan, settings
 
 _IMAGE_FILE = re.compile(r"^(vmlinuz\d+|initrd\d+\.img)$")
 _DHCP_DIR = DNSMASQ.split("/")[0]
-_DHCP_FILES = {DNSMASQ.split("/")[1], DHCPD.split("/")[1]}
+_DHCP_FILES = {name.split("/")[1] for name in DHCP_SNIPPETS}
 PREFIX = ".livepxe-"
 
 

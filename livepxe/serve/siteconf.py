@@ -84,7 +84,8 @@ def next_server_hint(plan: Plan) -> str:
     """For a UEFI boot file that ignores proxy offers: what the site's DHCP server must add, for every UEFI client."""
     return (f"# Every UEFI client (Secure Boot or not) gets {plan.uefi}, whose GRUB ignores proxy offers: it boots\n"
             f"# only if the site's DHCP server names this host as next-server ({plan.ip}), else it stops at grub>:\n"
-            f"#   ISC dhcpd: next-server {plan.ip};    dnsmasq: dhcp-boot=tag:efi-x86_64,{plan.uefi},,{plan.ip}\n")
+            f"#   ISC dhcpd: next-server {plan.ip};    dnsmasq: dhcp-boot=tag:efi-x86_64,{plan.uefi},,{plan.ip}\n"
+            f'#   Kea: "next-server": "{plan.ip}" in the subnet4 entry (docs/site-dhcp.md)\n')
 
 
 def header(plan: Plan) -> str:

@@ -13,7 +13,7 @@ from typing import Callable
 
 import pytest
 
-from livepxe.bootconf import dhcpd, dnsmasq, grub, ipxe, pxelinux
+from livepxe.bootconf import dhcpd, dnsmasq, grub, ipxe, kea, pxelinux
 from livepxe.bootconf.menu import MenuItem
 
 from .samples import FILES, HTTP, INTEGRATED, SELF, TRICKY
@@ -22,6 +22,9 @@ GOLDEN = Path(__file__).parent / "golden"
 COMMENT = "Written by livepxe 0.0 from Fedora-Live.iso (volume Fedora-Live); initramfs carries /Fedora-Live.iso"
 HOSTILE_COMMENT = ("Written by livepxe 0.0 from evil\ndhcp-option=6,6.6.6.6.iso (volume L\r\nconfigfile (http,x)/y"
                    "\x1b[2J\x00 ; chain http://x/ && shell); initramfs carries /evil.iso")
+
+#: A snippet folder no include line can name: a quote, Kea's include end, a line break.
+HOSTILE_FOLDER = '/srv/t"ft?>p\n/dhcp'
 
 HOSTILE_ENTRY = [replace(SELF[0], title="L\nconfigfile (http,x)/y ; chain http://x/ && shell ${x} #c '} \\")]
 
@@ -40,11 +43,15 @@ CASES: dict[str, Callable[[], str]] = {
     "self.ipxe": lambda: ipxe.render(SELF, COMMENT),
     "self.dnsmasq": lambda: dnsmasq.render(FILES["self"], COMMENT),
     "self.dhcpd": lambda: dhcpd.render(FILES["self"], COMMENT),
+    "self.dhcpd-toplevel": lambda: dhcpd.render_toplevel(COMMENT, "/srv/tftp/live/dhcp"),
+    "self.kea": lambda: kea.render(FILES["self"], COMMENT),
     "integrated.pxelinux": lambda: pxelinux.render(INTEGRATED, COMMENT),
     "integrated.grub": lambda: grub.render(INTEGRATED, COMMENT),
     "integrated.ipxe": lambda: ipxe.render(INTEGRATED, COMMENT, "live/devel/minimal"),
     "integrated.dnsmasq": lambda: dnsmasq.render(FILES["bios-only"], COMMENT),
-    "integrated.dhcpd": lambda: dhcpd.render(FILES["bios-only"], COMMENT),
+    "integrated.dhcpd": lambda: dhcpd.render(FILES["bios-only"], COMMENT, "/var/lib/tftpboot/live/devel/minimal/dhcp"),
+    "integrated.kea": lambda: kea.render(FILES["bios-only"], COMMENT, "/var/lib/tftpboot/live/devel/minimal/dhcp"),
+    "uefi-only.kea": lambda: kea.render(FILES["uefi-only"], COMMENT),
     "http.pxelinux": lambda: pxelinux.render(HTTP, COMMENT),
     "http.grub": lambda: grub.render(HTTP, COMMENT),
     "http.ipxe": lambda: ipxe.render(HTTP, COMMENT, "live/devel/minimal"),
@@ -54,7 +61,9 @@ CASES: dict[str, Callable[[], str]] = {
     "hostile.grub": lambda: grub.render(HOSTILE_ENTRY, HOSTILE_COMMENT),
     "hostile.ipxe": lambda: ipxe.render(HOSTILE_ENTRY, HOSTILE_COMMENT),
     "hostile.dnsmasq": lambda: dnsmasq.render(FILES["odd-root"], HOSTILE_COMMENT),
-    "hostile.dhcpd": lambda: dhcpd.render(FILES["self"], HOSTILE_COMMENT),
+    "hostile.dhcpd": lambda: dhcpd.render(FILES["self"], HOSTILE_COMMENT, HOSTILE_FOLDER),
+    "hostile.dhcpd-toplevel": lambda: dhcpd.render_toplevel(HOSTILE_COMMENT, HOSTILE_FOLDER),
+    "hostile.kea": lambda: kea.render(FILES["self"], HOSTILE_COMMENT, HOSTILE_FOLDER),
 }
 
 

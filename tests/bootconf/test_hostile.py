@@ -12,11 +12,11 @@ from dataclasses import replace
 
 import pytest
 
-from livepxe.bootconf import FORMATS, carried_cmdline, dhcpd, dnsmasq, grub, ipxe, kind_of, printable, pxelinux
+from livepxe.bootconf import FORMATS, carried_cmdline, dhcpd, dnsmasq, grub, ipxe, kea, kind_of, printable, pxelinux
 from livepxe.bootconf.text import COMMENT_WIDTH, comment_lines, kernel_words, one_line
 
 from .samples import FILES, HOSTILE, SELF
-from .tools import dnsmasq_test, grub_script_check
+from .tools import dnsmasq_test, grub_script_check, kea_test
 
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\x85\u2028\u2029\u202e]")
 
@@ -82,7 +82,23 @@ def test_a_hostile_comment_adds_no_dhcp_directive(hostile, tmp_path):
     assert dnsmasq.directives(text) == dnsmasq.directives(dnsmasq.render(FILES["self"], "c"))
     isc = dhcpd.render(FILES["self"], hostile)
     assert dhcpd.statements(isc) == dhcpd.statements(dhcpd.render(FILES["self"], "c"))
-    assert not CONTROL.search(text + isc)
+    top = dhcpd.render_toplevel(hostile, "/srv/tftp/dhcp")
+    assert dhcpd.statements(top) == dhcpd.statements(dhcpd.render_toplevel("c", "/srv/tftp/dhcp"))
+    classes = kea.render(FILES["self"], hostile)
+    assert kea.classes(classes) == kea.classes(kea.render(FILES["self"], "c"))
+    assert not CONTROL.search(text + isc + top + classes)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=range(len(HOSTILE)))
+def test_a_hostile_snippet_folder_adds_no_dhcp_directive(hostile, tmp_path):
+    """The folder named in each snippet's include line is the admin's; whatever it holds stays a comment."""
+    folder = f"/srv/{hostile}/dhcp"
+    for render in (dnsmasq.render, dhcpd.render, kea.render):
+        text = render(FILES["self"], "c", folder)
+        assert [line for line in text.splitlines() if not line.startswith("#")] == \
+            [line for line in render(FILES["self"], "c").splitlines() if not line.startswith("#")]
+        assert not CONTROL.search(text)
+    assert kea_test(kea.render(FILES["self"], "c", folder), tmp_path).returncode == 0
 
 
 def test_the_checkers_see_injected_lines_when_nothing_cleans_them(tmp_path):
@@ -96,6 +112,9 @@ def test_the_checkers_see_injected_lines_when_nothing_cleans_them(tmp_path):
     assert {"chain", "shell"} <= {tokens[0] for _, tokens in ipxe.commands(raw_ipxe)}
     raw_dhcpd = dhcpd.render(FILES["self"], "c").replace("# c\n", "# c\nnext-server 6.6.6.6;\n")
     assert ("next-server", "6.6.6.6") in [s.tokens for s in dhcpd.statements(raw_dhcpd)]
+    raw_kea = kea.render(FILES["self"], "c").replace("# c\n", '# c\n{ "name": "x", "next-server": "6.6.6.6" },\n')
+    assert kea_test(raw_kea, tmp_path).returncode == 0
+    assert {"name": "x", "next-server": "6.6.6.6"} in kea.classes(raw_kea)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE, ids=range(len(HOSTILE)))

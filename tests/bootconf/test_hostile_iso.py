@@ -14,7 +14,7 @@ from pathlib import Path
 import isofactory
 import pytest
 
-from livepxe.bootconf import dhcpd, dnsmasq, grub, ipxe, printable, pxelinux
+from livepxe.bootconf import dhcpd, dnsmasq, grub, ipxe, kea, printable, pxelinux
 from livepxe.convert import ConvertOptions, convert
 from livepxe.verify import verify
 
@@ -59,7 +59,11 @@ def check_tree(tree: Path, entries) -> None:
                                                        "dhcp-boot"}
     assert dict(dnsmasq.directives(text))["tftp-root"] == str(tree)
     text = (tree / "dhcp" / "dhcpd.conf").read_text()
-    assert {s.tokens[0] for s in dhcpd.statements(text) if s.tokens} <= {"option", "if", "elsif", "else", "filename"}
+    assert {s.tokens[0] for s in dhcpd.statements(text) if s.tokens} <= {"if", "elsif", "else", "filename"}
+    text = (tree / "dhcp" / "dhcpd-toplevel.conf").read_text()
+    assert [s.tokens for s in dhcpd.statements(text)] == [tuple(dhcpd.ARCH_DEFINITION[:-1].split())]
+    text = (tree / "dhcp" / "kea-dhcp4.conf").read_text()
+    assert [sorted(c) for c in kea.classes(text)] == [["boot-file-name", "name", "test"]] * len(kea.classes(text))
 
 
 @pytest.mark.parametrize("label", LABELS, ids=range(len(LABELS)))

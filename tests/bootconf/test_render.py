@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from livepxe.bootconf import BootEntry, dhcpd, dnsmasq, grub, ipxe, pxelinux
+from livepxe.bootconf import BootEntry, dhcpd, dnsmasq, grub, ipxe, kea, pxelinux
 from livepxe.bootconf.dhcp import BootFiles
 
 from .samples import FILES, INTEGRATED
@@ -92,9 +92,34 @@ def test_dnsmasq_routes_by_client_architecture_and_ipxe_user_class():
 
 def test_isc_dhcpd_branches_on_option_93():
     text = dhcpd.render(FILES["self"], "c")
-    assert "option arch code 93 = unsigned integer 16;" in text
+    assert not [s for s in dhcpd.statements(text) if "code" in s.tokens]   # dhcpd refuses a definition in a scope
+    assert "\noption arch code 93 = unsigned integer 16;\n" in dhcpd.render_toplevel("c", "/srv/tftp/dhcp")
     assert ('if exists user-class and option user-class = "iPXE" {\n  filename "boot.ipxe";\n'
             '} elsif option arch = 00:07 or option arch = 00:09 {\n  filename "bootx64.efi";\n'
             '} else {\n  filename "pxelinux.0";\n}\n') in text
     bios_only = dhcpd.render(BootFiles(bios="pxelinux.0", uefi=None, ipxe=None), "c")
-    assert 'filename "pxelinux.0";' in bios_only and "{" not in bios_only
+    assert 'filename "pxelinux.0";' in bios_only and all(s.end == ";" for s in dhcpd.statements(bios_only))
+
+
+def test_kea_classes_route_by_user_class_then_option_93():
+    text = kea.render(FILES["self"], "c")
+    got = {c["name"]: (c["test"], c["boot-file-name"]) for c in kea.classes(text)}
+    assert got == {"livepxe-ipxe": ("option[77].hex == 'iPXE'", "boot.ipxe"),
+                   "livepxe-uefi-x64": ("not member('livepxe-ipxe') and (option[93].hex == 0x0007 or "
+                                        "option[93].hex == 0x0009)", "bootx64.efi"),
+                   "livepxe-bios": ("not member('livepxe-ipxe') and not member('livepxe-uefi-x64')", "pxelinux.0")}
+    assert '"client-classes": [ <?include "/srv/tftp/live/dhcp/kea-dhcp4.conf"?> ],' in text
+    assert "member('livepxe-uefi-x64')" not in kea.render(FILES["bios-only"], "c")   # no class, no reference
+
+
+def test_each_snippet_names_where_it_goes():
+    folder = "/var/lib/tftpboot/live/x/dhcp"
+    assert '#   include "/var/lib/tftpboot/live/x/dhcp/dhcpd.conf";' in dhcpd.render(FILES["self"], "c", folder)
+    assert '#   include "/var/lib/tftpboot/live/x/dhcp/dhcpd-toplevel.conf";' in dhcpd.render_toplevel("c", folder)
+    assert "#   conf-file=/var/lib/tftpboot/live/x/dhcp/dnsmasq.conf" in dnsmasq.render(FILES["self"], "c", folder)
+    assert "#   next-server 192.0.2.1;" in dhcpd.render(FILES["self"], "c", folder)
+    assert '#   "next-server": "192.0.2.1",' in kea.render(FILES["self"], "c", folder)
+    odd = '/srv/a "b"/dhcp'
+    assert '#   include "/PATH/TO/THIS/FILE";' in dhcpd.render(FILES["self"], "c", odd + "\n")
+    assert '<?include "/PATH/TO/THIS/FILE"?>' in kea.render(FILES["self"], "c", odd)
+    assert "#   conf-file=/PATH/TO/THIS/FILE" in dnsmasq.render(FILES["self"], "c", odd)

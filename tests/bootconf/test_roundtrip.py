@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from livepxe.bootconf import BootEntry, dhcpd, dnsmasq, grub, ipxe, pxelinux, tree_entries
+from livepxe.bootconf import BootEntry, dhcpd, dnsmasq, grub, ipxe, kea, pxelinux, tree_entries
 from livepxe.bootconf.dhcp import DEFAULT_TFTP_ROOT
 
 from .samples import ENTRY_CASES, FILES
-from .tools import dnsmasq_test, grub_script_check
+from .tools import REFUSED, dhcpd_test, dnsmasq_test, grub_script_check, kea_test
 
 CONFIGS = {"pxelinux": "pxelinux.cfg/default", "grub": "grub/grub.cfg"}
 
@@ -105,13 +105,40 @@ def test_dnsmasq_leaves_a_tftp_root_it_cannot_carry_to_the_admin():
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
-def test_dhcpd_round_trip(name):
+def test_dhcpd_round_trip_and_dhcpds_own_check(name, tmp_path):
     files = FILES[name]
     text = dhcpd.render(files, "c")
     assert dhcpd.parse(text) == replace(files, tftp_root=DEFAULT_TFTP_ROOT)
     assert text.count("{") == text.count("}")
     tops = [s.tokens[0] for s in dhcpd.statements(text) if s.depth == 0 and s.tokens]
-    assert set(tops) <= {"option", "if", "elsif", "else", "filename"}
+    assert set(tops) <= {"if", "elsif", "else", "filename"}
+    top = dhcpd.render_toplevel("c", "/srv/tftp/dhcp")
+    proc = dhcpd_test(text, top, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    inside = dhcpd_test(top + text, "", tmp_path)    # the check can fail: the definition inside the subnet
+    assert inside.returncode != 0 and REFUSED.search(inside.stdout + inside.stderr)
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_kea_round_trip_and_keas_own_check(name, tmp_path):
+    files = FILES[name]
+    text = kea.render(files, "c")
+    assert kea.parse(text) == replace(files, tftp_root=DEFAULT_TFTP_ROOT)
+    proc = kea_test(text, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert kea_test(text.replace("option[77]", "option[77", 1) if files.ipxe else text + ",{}",
+                    tmp_path).returncode != 0   # the check can fail
+
+
+def test_kea_strings_escape_quotes_and_refuse_control_characters(tmp_path):
+    odd = replace(FILES["self"], bios='a "b" \\c', uefi="grub\u00e9.efi")
+    text = kea.render(odd, "c")
+    assert '"boot-file-name": "a \\"b\\" \\\\c"' in text
+    assert kea.parse(text) == replace(odd, tftp_root=DEFAULT_TFTP_ROOT)
+    assert kea_test(text, tmp_path).returncode == 0
+    for bad in ("a\nb", "a\x00b", "a\u202eb", "a\tb"):
+        with pytest.raises(ValueError):
+            kea.render(replace(FILES["self"], bios=bad), "c")
 
 
 def test_dhcpd_strings_escape_quotes_and_refuse_control_characters():

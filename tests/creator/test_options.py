@@ -58,7 +58,8 @@ def test_integration_mode_passes_through(tmp_path: Path) -> None:
     assert not p.delivered_by_package()
     assert p.planned_paths() == [tmp_path / rel for rel in (
         "live/a/vmlinuz0", "live/a/initrd0.img", "live/a/iso0.img", "pxelinux.cfg/live.a", "grub/live.a.cfg",
-        "live/a/boot.ipxe", "live/a/dhcp/dnsmasq.conf", "live/a/dhcp/dhcpd.conf", "live/a/livepxe.json",
+        "live/a/boot.ipxe", "live/a/dhcp/dnsmasq.conf", "live/a/dhcp/dhcpd.conf", "live/a/dhcp/dhcpd-toplevel.conf",
+        "live/a/dhcp/kea-dhcp4.conf", "live/a/livepxe.json",
         "live/a/SHA256SUMS")]
 
 

@@ -383,6 +383,7 @@ def test_printed_uefi_boot_file_is_the_one_serves_plan_chooses(tree, tmp_path, c
     assert offered == {served.uefi}
     assert f"UEFI {served.uefi};" in out.splitlines()[2] and out.splitlines()[2].startswith("# clients boot")
     assert ("Every UEFI client (Secure Boot or not)" in dhcp) is served.uefi_next_server
+    assert (f'Kea: "next-server": "{ADDRESS.ip}"' in dhcp) is served.uefi_next_server
     assert served.uefi_next_server is (uefi == "signed")   # this tree's Debian GRUB ignores proxy offers
 
 

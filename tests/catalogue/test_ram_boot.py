@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +52,33 @@ def test_a_low_ram_ipxe_client_is_told_and_gets_the_menu_back(tmp_path):
     assert enough.passed, enough.summary() + log[-2000:]
     assert "this machine has" not in log
     assert "livepxe.image=rescue" in log
+
+
+def test_a_low_ram_ipxe_client_behind_serve_fetches_nothing_of_the_image(tmp_path):
+    """The same through ``livepxe serve ROOT`` behind the site's DHCP: the menu comes over HTTP, no image."""
+    from tests.fixtures import netns
+    from tests.serve.lan import SERVER, SITE, Client, livepxe_serve, site_dhcp
+    from tests.serve.test_boot_served import _require, _steps
+    _require()
+    from tests.fixtures.live_iso import live_iso
+    fixture = live_iso("current")
+    root = Path(tempfile.mkdtemp(prefix="livepxe-ram-test-"))   # the server's unprivileged side reads it
+    try:
+        root.chmod(0o755)
+        convert(ConvertOptions(iso=fixture.iso, tftproot=root, imagedir="live/rescue", bootfile="live.rescue",
+                               append="console=ttyS0", progress=False))
+        need = scan.images(root)[0].ram_mib
+        accel = qemuhost.choose_accel(os.environ.get("LIVEPXE_ACCEL", "auto"), fixture.vmlinuz)
+        with netns.Lan() as lan:
+            site, server, tap = lan.add_host("site", SITE), lan.add_host("serve", SERVER), lan.add_tap()
+            site_dhcp(lan, site, tmp_path)
+            _, out = livepxe_serve(lan, server, root, tmp_path)
+            run = Client("bios", tap, tmp_path, memory_mib=need - 96).boot(lan, fixture.marker, accel, timeout=120)
+            steps = _steps(out)
+        log = ANSI.sub("", run.console_log.read_text(errors="replace"))
+        said = re.search(rf"live-rescue: needs {need} MiB RAM, this machine has \d+ MiB", log)
+        assert not run.passed and said, run.summary() + log[-2000:]
+        assert "livepxe images" in log[said.end():]
+        assert "http /menu.ipxe" in steps and "initrd" not in steps and "vmlinuz" not in steps, steps
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -17,13 +17,19 @@ from pathlib import Path
 import pytest
 
 from livepxe.boottest import host as qemuhost
-from livepxe.boottest.machine import ANSI, Machine, Watch, boot
+from livepxe.boottest.machine import ANSI, FAILURE_PATTERNS, Machine, Watch, boot
 from livepxe.boottest.modes import GUEST_HOST, serve_http
 from livepxe.catalogue import scan
 from livepxe.convert import ConvertOptions, convert
 from tests.boottest.test_boot_bios import _require_host
 
 pytestmark = pytest.mark.boot
+#: The refusal ends the run (as a failure line: the console gets a few seconds more, for the menu again).
+REFUSED = r"needs \d+ MiB RAM, this machine has \d+ MiB"
+
+
+def _refusal(marker: str) -> Watch:
+    return Watch(success=(re.escape(marker),), failure=(*FAILURE_PATTERNS, REFUSED))
 
 
 def test_a_low_ram_ipxe_client_is_told_and_gets_the_menu_back(tmp_path):
@@ -38,15 +44,15 @@ def test_a_low_ram_ipxe_client_is_told_and_gets_the_menu_back(tmp_path):
     accel = qemuhost.choose_accel(os.environ.get("LIVEPXE_ACCEL", "auto"), fixture.vmlinuz)
     with serve_http(root) as port:
         url = f"http://{GUEST_HOST}:{port}/menu.ipxe"
-        low = boot(Machine(tftp_root=root, bootfile=url, memory_mib=need - 96), Watch.marker(fixture.marker),
-                   accel=accel, timeout=90, console_log=tmp_path / "low.log")
+        low = boot(Machine(tftp_root=root, bootfile=url, memory_mib=need - 96), _refusal(fixture.marker),
+                   accel=accel, timeout=120, console_log=tmp_path / "low.log")
         log = ANSI.sub("", (tmp_path / "low.log").read_text(errors="replace"))
         said = re.search(rf"live-rescue: needs {need} MiB RAM, this machine has (\d+) MiB", log)
         assert not low.passed and said, low.summary() + log[-2000:]
         assert need - 96 - 8 <= int(said.group(1)) <= need - 96        # what QEMU gave it, as SMBIOS says
         assert "livepxe images" in log[said.end():]                    # the menu again
         assert "Loading" not in log and "vmlinuz" not in log            # nothing of the image was fetched
-        enough = boot(Machine(tftp_root=root, bootfile=url, memory_mib=need + 256), Watch.marker(fixture.marker),
+        enough = boot(Machine(tftp_root=root, bootfile=url, memory_mib=need + 256), _refusal(fixture.marker),
                       accel=accel, console_log=tmp_path / "enough.log")
     log = (tmp_path / "enough.log").read_text(errors="replace")
     assert enough.passed, enough.summary() + log[-2000:]
@@ -73,7 +79,8 @@ def test_a_low_ram_ipxe_client_behind_serve_fetches_nothing_of_the_image(tmp_pat
             site, server, tap = lan.add_host("site", SITE), lan.add_host("serve", SERVER), lan.add_tap()
             site_dhcp(lan, site, tmp_path)
             _, out = livepxe_serve(lan, server, root, tmp_path)
-            run = Client("bios", tap, tmp_path, memory_mib=need - 96).boot(lan, fixture.marker, accel, timeout=120)
+            run = Client("bios", tap, tmp_path, memory_mib=need - 96).boot(lan, _refusal(fixture.marker), accel,
+                                                                           timeout=120)
             steps = _steps(out)
         log = ANSI.sub("", run.console_log.read_text(errors="replace"))
         said = re.search(rf"live-rescue: needs {need} MiB RAM, this machine has \d+ MiB", log)

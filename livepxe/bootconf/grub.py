@@ -112,9 +112,22 @@ def _kernel_word(arg: str) -> str:
     return f'{key}="{value}"' if eq and " " not in key else f'"{arg}"'
 
 
-def render_menu(items: Sequence[MenuItem], comment: str, timeout_s: int, default: str | None = None) -> str:
-    """A root's menu: each entry reads its image's own GRUB config (``configfile``)."""
+_MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+
+
+def render_menu(items: Sequence[MenuItem], comment: str, timeout_s: int, default: str | None = None,
+                machines: Sequence[tuple[str, str]] = ()) -> str:
+    """A root's menu: each entry reads its image's own GRUB config (``configfile``).
+
+    ``machines`` are (MAC, label) pairs: that client's unattended default, chosen by ``$net_default_mac``
+    (set by GRUB's network stack, lower-case, whichever file the GRUB build reads first), so one menu
+    file serves every machine.  GRUB cannot tell the client's RAM: each entry says what it needs.
+    """
     lines = [*comment_lines(comment), f"set default={default or items[0].label}", f"set timeout={timeout_s}"]
+    for mac, label in machines:
+        if not _MAC.match(mac) or not _LABEL.match(label):
+            raise ValueError(f"GRUB cannot name the machine {mac!r} or the label {label!r}")
+        lines.append(f'if [ "$net_default_mac" = {mac} ]; then set default={label}; fi')
     for item in items:
         path = tftp_path(item.grub)
         if not _LABEL.match(item.label) or one_line(path) != path:

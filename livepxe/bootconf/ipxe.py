@@ -63,18 +63,56 @@ def _text(title: str) -> str:
     return " ".join(t.lstrip("#") for t in tokens if t not in SEPARATORS and t.lstrip("#")).rstrip(" \\")
 
 
+#: How the menu learns the client's RAM, in MiB: ``${memsize}`` where the build has it (iPXE's MEMMAP_SETTINGS,
+#: off by default and in Debian's and Fedora's ROMs), else the sizes of the SMBIOS memory devices (type 17,
+#: offset 12: a little-endian 16-bit size in MiB) added up.  Size words meaning "unknown", "in KiB" or "see the
+#: extended size" (0xFFFF, bit 15, 0x7FFF) read as large, so they never refuse a client; 0 means "cannot tell".
+RAM_PROBE = [
+    "set livepxe_ram:int32 0",
+    "isset ${memsize} && set livepxe_ram:int32 ${memsize} && goto livepxe_menu ||",
+    "set livepxe_i:int32 0",
+    ":livepxe_dimm",
+    "isset ${smbios/${livepxe_i}.17.1.1:hexraw} || goto livepxe_menu",
+    "set livepxe_dimm:hexraw 0000${smbios/${livepxe_i}.17.13.1:hexraw}${smbios/${livepxe_i}.17.12.1:hexraw}",
+    "inc livepxe_ram ${livepxe_dimm:int32}",
+    "inc livepxe_i",
+    "iseq ${livepxe_i} 64 || goto livepxe_dimm",
+]
+_MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+
+
 def render_menu(items: Sequence[MenuItem], comment: str, timeout_s: int, script_dir: str = "",
-                default: str | None = None) -> str:
-    """A root's menu script: each item chains its image's own ``boot.ipxe`` (relative to this script)."""
+                default: str | None = None, machines: Sequence[tuple[str, str]] = ()) -> str:
+    """A root's menu script: each item chains its image's own ``boot.ipxe`` (relative to this script).
+
+    Before chaining, an item compares the client's RAM with what the image needs (iPXE has no numeric
+    test: ``inc`` adds minus the need to a 32-bit setting, whose first byte, read as a string, is empty
+    when the result is not negative) and, when short, says so and shows the menu again, without a timeout.
+    ``machines`` are (MAC as iPXE writes ``${mac}``, label) pairs: that client's unattended default.
+    """
     for item in items:
         if not _LABEL.match(item.label):
             raise ValueError(f"iPXE label {item.label!r} must be letters, digits and ._+-")
     first = default or items[0].label
-    lines = ["#!ipxe", *comment_lines(comment), "menu livepxe images || goto " + first]
+    lines = ["#!ipxe", *comment_lines(comment), *RAM_PROBE, "", ":livepxe_menu"]
+    lines += [f"set livepxe_default {first}", f"set livepxe_wait {timeout_s * 1000}"]
+    for mac, label in machines:
+        if not _MAC.match(mac) or not _LABEL.match(label):
+            raise ValueError(f"iPXE cannot name the machine {mac!r} or the label {label!r}")
+        lines.append(f"iseq ${{mac}} {mac} && set livepxe_default {label} ||")
+    lines += ["isset ${livepxe_refused} && set livepxe_wait 0 ||",
+              "menu livepxe images || goto livepxe_nomenu"]
     lines += [f"item {item.label} {_text(item.caption) or item.label}" for item in items]
-    lines += [f"choose --default {first} --timeout {timeout_s * 1000} target && goto ${{target}}", f"goto {first}"]
+    lines += ["choose --default ${livepxe_default} --timeout ${livepxe_wait} target && goto ${target} ||",
+              "goto ${livepxe_default}", "", ":livepxe_nomenu",
+              "isset ${livepxe_refused} && exit 1 ||", "goto ${livepxe_default}"]
     for item in items:
-        lines += ["", f":{item.label}", f"chain {relative_uri(item.ipxe, script_dir)}"]
+        lines += ["", f":{item.label}", "iseq ${livepxe_ram} 0 && goto " + item.label + "_boot ||",
+                  "set livepxe_left:int32 ${livepxe_ram}", f"inc livepxe_left -{item.ram_mib}",
+                  f"isset ${{livepxe_left:string}} || goto {item.label}_boot",
+                  f"echo {item.label}: needs {item.ram_mib} MiB RAM, this machine has ${{livepxe_ram}} MiB",
+                  "set livepxe_refused 1", "goto livepxe_menu",
+                  f":{item.label}_boot", f"chain {relative_uri(item.ipxe, script_dir)}"]
     lines.append("")
     return "\n".join(lines)
 

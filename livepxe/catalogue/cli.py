@@ -15,7 +15,8 @@ from . import compose
 from .choose import choose
 from .remove import remove
 from .scan import images
-from .settings import MAX_TIMEOUT_S
+from .settings import MAX_TIMEOUT_S, mac_address
+from .settings import read as read_settings
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -25,6 +26,11 @@ def run_list(args: argparse.Namespace) -> int:
         note = image.note
         print(f"{printable(image.image_dir):<24} {image.ram_mib:>8} {note.initrd_bytes / 2**20:>10.0f}  "
               f"{printable(note.iso)} ({printable(note.volume)})")
+    if found:
+        chosen = read_settings(args.root)
+        print(f"unattended: {printable(chosen.default or found[0].image_dir)} after {chosen.timeout_s} s")
+        for mac, image_dir in chosen.machines:
+            print(f"machine {mac}: {printable(image_dir)}")
     return 0
 
 
@@ -36,10 +42,24 @@ def run_remove(args: argparse.Namespace) -> int:
 
 
 def run_menu(args: argparse.Namespace) -> int:
-    chosen = choose(args.root, args.default, args.timeout)
+    if args.forget and args.mac is None:
+        raise LivepxeError("--forget needs --mac MAC: the machine whose own default goes")
+    if args.mac is not None and args.forget == (args.default is not None):
+        raise LivepxeError("with --mac, give either --default IMAGEDIR (that machine's default) or --forget")
+    chosen = choose(args.root, args.default, args.timeout, args.mac, args.forget)
     print(f"{printable(str(args.root))}: menus boot {printable(chosen.default or 'the first image')} "
           f"after {chosen.timeout_s} s")
+    for mac, image_dir in chosen.machines:
+        print(f"machine {mac} boots {printable(image_dir)}")
     return 0
+
+
+def _mac(text: str) -> str:
+    """argparse type: a MAC address, as the loaders write it."""
+    mac = mac_address(text)
+    if mac is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a MAC address like 52:54:00:12:34:56")
+    return mac
 
 
 def _timeout(text: str) -> int:
@@ -89,6 +109,10 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("root", type=Path, metavar="ROOT", help="the TFTP root")
     parser.add_argument("--default", metavar="IMAGEDIR", help="the image folder (as `livepxe list` shows)")
     parser.add_argument("--timeout", type=_timeout, metavar="SECONDS", help="how long the menus wait (0: boot at once)")
+    parser.add_argument("--mac", type=_mac, metavar="MAC",
+                        help="with --default: that machine's own default (pxelinux.cfg/01-MAC, GRUB's and iPXE's "
+                             "MAC tests); with --forget: it has none again")
+    parser.add_argument("--forget", action="store_true", help="drop the default of the machine --mac names")
     parser.set_defaults(func=run_menu)
     parser = sub.add_parser("compose", help="convert every live ISO of a compose into one TFTP root",
                             description="Convert every live ISO of a compose (files, folders searched for *.iso, "

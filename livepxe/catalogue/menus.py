@@ -2,7 +2,10 @@
 
 A menu file is livepxe's when its first lines carry ``MARK``; one that is not
 (the admin's own ``pxelinux.cfg/default``) is never replaced: the plan
-leaves it out and says how to reach livepxe's images from it.
+leaves it out and says how to reach livepxe's images from it.  A machine
+with its own default (``livepxe menu --mac``) gets a pxelinux file of its
+own, ``pxelinux.cfg/01-<mac>`` (pxelinux reads it before ``default``);
+GRUB's and iPXE's menus test the MAC themselves, so they stay one file.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ import re
 import stat
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from .. import safefs
 from ..bootconf import grub, ipxe, pxelinux
 from ..bootconf.menu import MenuItem
 from ..errors import LivepxeError
 from ..layout import GRUB_PREFIX_CONFIG, IPXE_SCRIPT, PXELINUX_DIR
+from . import settings as _settings
 from .scan import Image
 from .settings import DEFAULTS, MenuSettings
 
@@ -28,18 +32,37 @@ MARK = "livepxe catalogue menu"
 MENU_PATHS = {"pxelinux": f"{PXELINUX_DIR}/default", "grub": GRUB_PREFIX_CONFIG, "ipxe": "menu.ipxe"}
 UI_MODULES = ("vesamenu.c32", "menu.c32")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]")
+_MAC_FILE = re.compile(rf"^{PXELINUX_DIR}/01-([0-9a-f]{{2}}-){{5}}[0-9a-f]{{2}}$")
+
+
+def mac_path(mac: str) -> str:
+    """The pxelinux config a machine reads first: ``01-`` (Ethernet) and its MAC, lower case, with hyphens."""
+    return f"{PXELINUX_DIR}/01-{mac.replace(':', '-')}"
+
+
+def is_menu_path(relpath: str) -> bool:
+    """Whether livepxe may write a menu at ``relpath`` (the root's menus and the per-machine pxelinux files)."""
+    return relpath in MENU_PATHS.values() or bool(_MAC_FILE.match(relpath))
+
+
+def menu_paths(chosen: MenuSettings) -> dict[str, str]:
+    """relpath -> kind of every menu for these settings: the root's, and one pxelinux file per machine."""
+    return {**{path: kind for kind, path in MENU_PATHS.items()},
+            **{mac_path(mac): "pxelinux" for mac, _ in chosen.machines}}
 
 
 def is_ours(text: str) -> bool:
     return MARK in "\n".join(text.splitlines()[:3])
 
 
-def writable(root: Path) -> tuple[list[str], list[str]]:
-    """The menu paths livepxe may write in ``root`` (free or its own), and why the others are not."""
+def writable(root: Path, chosen: Optional[MenuSettings] = None) -> tuple[list[str], list[str]]:
+    """The menu paths livepxe may write in ``root`` (free or its own) for ``chosen`` (default: the root's
+    settings), and why the others are not."""
     ok, warnings = [], []
+    paths = menu_paths(_settings.read(root) if chosen is None else chosen)
     root_fd = safefs.open_root(root)
     try:
-        for kind, relpath in MENU_PATHS.items():
+        for relpath, kind in paths.items():
             folder, _, name = relpath.rpartition("/")
             try:
                 folder_fd = safefs.open_below(root_fd, root, folder, "") if folder else root_fd
@@ -58,7 +81,8 @@ def writable(root: Path) -> tuple[list[str], list[str]]:
             if mode is None or (text is not None and is_ours(text)):
                 ok.append(relpath)
             else:
-                warnings.append(f"{root / relpath} is not livepxe's, so the {kind} menu of this root's images "
+                what = f"{kind} menu" if relpath in MENU_PATHS.values() else "per-machine pxelinux menu"
+                warnings.append(f"{root / relpath} is not livepxe's, so the {what} of this root's images "
                                 f"was not written; {HOW_TO_REACH[kind]}")
     finally:
         os.close(root_fd)
@@ -80,17 +104,22 @@ def items(images: list[Image]) -> list[MenuItem]:
 
 
 def render(relpath: str, images: list[Image], ui: str | None, chosen: MenuSettings = DEFAULTS) -> str:
-    """The menu at ``relpath`` (one of MENU_PATHS) offering ``images``; the default is the admin's choice
-    (``livepxe menu``) while that image is there, else the first."""
+    """The menu at ``relpath`` (one of `menu_paths`) offering ``images``; the default is the admin's choice
+    (``livepxe menu``) while that image is there, else the first; a machine's own, likewise."""
     entries = items(images)
+    label = {image.image_dir: item.label for item, image in zip(entries, images)}
     comment = f"{MARK}: written by livepxe for {len(entries)} image(s); rewritten whenever one is added or removed"
-    kind = next(k for k, p in MENU_PATHS.items() if p == relpath)
-    default = next((item.label for item, image in zip(entries, images) if image.image_dir == chosen.default), None)
+    kind = menu_paths(chosen)[relpath]
+    default = label.get(chosen.default or "")
+    machines = [(mac, label[image_dir]) for mac, image_dir in chosen.machines if image_dir in label]
     if kind == "pxelinux":
+        if relpath != MENU_PATHS["pxelinux"]:   # a machine's own file: its default
+            default = next((lab for mac, lab in machines if mac_path(mac) == relpath), default)
+            comment += "; the default of the machine this file is named after (livepxe menu --mac)"
         return pxelinux.render_menu(entries, comment, ui, chosen.timeout_s, default)
     if kind == "grub":
-        return grub.render_menu(entries, comment, chosen.timeout_s, default)
-    return ipxe.render_menu(entries, comment, chosen.timeout_s, default=default)
+        return grub.render_menu(entries, comment, chosen.timeout_s, default, machines)
+    return ipxe.render_menu(entries, comment, chosen.timeout_s, default=default, machines=machines)
 
 
 @contextmanager

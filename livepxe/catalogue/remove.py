@@ -1,8 +1,8 @@
 """``livepxe remove ROOT IMAGEDIR``: take one image out of a catalogue root, and out of its menus, at once.
 
 Only what that image's conversion wrote goes: its folder (refused if it
-holds anything livepxe does not write there), its per-image configs and its
-menu entries.  Everything is first moved into a staging folder in the root;
+holds anything livepxe does not write there), its per-image configs, its
+menu entries and the per-machine defaults that chose it.  Everything is first moved into a staging folder in the root;
 a failure puts it all back.  With no image left, livepxe's menus go too, so
 the root is as it was before livepxe.
 """
@@ -100,8 +100,12 @@ def _commit(root: Path, image: scan.Image, rest: list[scan.Image], writable: lis
             raise LivepxeError(f"{root / image.image_dir} holds {', '.join(sorted(foreign)[:3])}, which livepxe "
                                "did not write; move it out first, then remove the image")
         ui = menus.ui_module(root)
-        chosen = settings.read(root)
-        staged_menus = {path: menus.render(path, rest, ui, chosen) for path in writable} if rest else {}
+        current = settings.read(root)
+        chosen = current.without(image.image_dir)   # per-machine defaults naming it go with it
+        staged_menus = {path: menus.render(path, rest, ui, chosen)
+                        for path in menus.writable(root, chosen)[0]} if rest else {}
+        if rest and chosen != current:
+            staged_menus[settings.SETTINGS] = chosen.to_json()
         placed: list[str] = []
         try:
             parent_fd = _folder(root_fd, root, image.image_dir, opened)
@@ -112,7 +116,7 @@ def _commit(root: Path, image: scan.Image, rest: list[scan.Image], writable: lis
                     _aside_file(root_fd, root, relpath, moves, opened)
             for relpath in writable:
                 _aside_file(root_fd, root, relpath, moves, opened)
-            if not rest:   # the last image: the admin's menu choices go with livepxe's menus
+            if not rest or settings.SETTINGS in staged_menus:   # the last image: the choices go with the menus
                 _aside_file(root_fd, root, settings.SETTINGS, moves, opened)
             for relpath, text in staged_menus.items():
                 _place(stage.fd, root_fd, root, relpath, text, opened)
@@ -141,7 +145,7 @@ def _aside_file(root_fd: int, root: Path, relpath: str, moves: _Moves, opened: l
         return
     mode = safefs.entry_mode(folder_fd, name)
     if mode is not None and stat.S_ISREG(mode):
-        if relpath in menus.MENU_PATHS.values():
+        if menus.is_menu_path(relpath):
             text = safefs.read_small(folder_fd, name)
             if text is None or not menus.is_ours(text):
                 return

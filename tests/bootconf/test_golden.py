@@ -33,11 +33,14 @@ MENU = [MenuItem("live-f41", "Fedora-WS-Live-41", 2688, "pxelinux.cfg/live.f41",
         MenuItem("live-rescue", "L\nconfigfile (http,x)/y ; chain http://x/ && shell ${x} #c '} \\", 448,
                  "pxelinux.cfg/rescue", "grub/rescue.cfg", "live/rescue/boot.ipxe")]
 MENU_COMMENT = "livepxe catalogue menu: written by livepxe for 2 image(s)"
+MACHINES = [("52:54:00:12:34:56", "live-rescue"), ("52:54:00:ab:cd:ef", "live-f41")]
 
 CASES: dict[str, Callable[[], str]] = {
     "menu.pxelinux": lambda: pxelinux.render_menu(MENU, MENU_COMMENT, "menu.c32", 10),
     "menu.grub": lambda: grub.render_menu(MENU, MENU_COMMENT, 10),
     "menu.ipxe": lambda: ipxe.render_menu(MENU, MENU_COMMENT, 10),
+    "machines.grub": lambda: grub.render_menu(MENU, MENU_COMMENT, 5, "live-f41", MACHINES),
+    "machines.ipxe": lambda: ipxe.render_menu(MENU, MENU_COMMENT, 5, default="live-f41", machines=MACHINES),
     "self.pxelinux": lambda: pxelinux.render(SELF, COMMENT),
     "self.grub": lambda: grub.render(SELF, COMMENT),
     "self.ipxe": lambda: ipxe.render(SELF, COMMENT),

@@ -84,8 +84,9 @@ def test_list_shows_each_image_of_a_root(tiny_iso, root, capsys):
     _place(tiny_iso, root, "b")
     assert main(["list", str(root)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines[1:]] == ["live/a", "live/b"]
+    assert [line.split()[0] for line in lines[1:3]] == ["live/a", "live/b"]
     assert tiny_iso.name in lines[1]
+    assert lines[3:] == ["unattended: live/a after 10 s"]
 
 
 def _tree_bytes(folder: Path) -> dict[str, bytes]:
@@ -185,7 +186,7 @@ def test_the_admin_chooses_the_default_image_and_the_timeout(tiny_iso, root, cap
     assert "DEFAULT live-b" in (root / "pxelinux.cfg/default").read_text()
     assert "TIMEOUT 300" in (root / "pxelinux.cfg/default").read_text()
     assert "set default=live-b" in (root / "grub/grub.cfg").read_text()
-    assert "choose --default live-b --timeout 30000" in (root / "menu.ipxe").read_text()
+    assert "set livepxe_default live-b\nset livepxe_wait 30000\n" in (root / "menu.ipxe").read_text()
     assert main(["remove", str(root), "live/b"]) == 0   # the chosen image goes: the first boots again
     assert "DEFAULT live-a" in (root / "pxelinux.cfg/default").read_text()
 
@@ -202,3 +203,80 @@ def test_a_hostile_settings_file_leaves_the_defaults_and_says_so(tiny_iso, root,
     _place(tiny_iso, root, "a")
     assert "TIMEOUT 100" in (root / "pxelinux.cfg/default").read_text()
     assert main(["list", str(root)]) == 0
+
+
+MAC, OTHER = "52:54:00:12:34:56", "52:54:00:ab:cd:ef"
+
+
+def test_a_machine_gets_its_own_default_in_every_menu(tiny_iso, root, tmp_path, capsys):
+    _place(tiny_iso, root, "a")
+    _place(tiny_iso, root, "b")
+    assert main(["menu", str(root), "--mac", "52-54-00-12-34-56", "--default", "live/b"]) == 0
+    assert f"machine {MAC} boots live/b" in capsys.readouterr().out
+    own = (root / "pxelinux.cfg/01-52-54-00-12-34-56").read_text()
+    assert "DEFAULT live-b" in own and "livepxe catalogue menu" in own
+    assert "CONFIG pxelinux.cfg/live.a" in own                      # the whole menu, another default
+    assert "DEFAULT live-a" in (root / "pxelinux.cfg/default").read_text()
+    grub_menu = (root / "grub/grub.cfg").read_text()
+    assert grub_script_check(grub_menu, tmp_path).returncode == 0
+    assert f'if [ "$net_default_mac" = {MAC} ]; then set default=live-b; fi' in grub_menu
+    assert f"iseq ${{mac}} {MAC} && set livepxe_default live-b ||" in (root / "menu.ipxe").read_text()
+    _place(tiny_iso, root, "c")                                     # a later conversion keeps it
+    assert "CONFIG pxelinux.cfg/live.c" in (root / "pxelinux.cfg/01-52-54-00-12-34-56").read_text()
+    assert main(["list", str(root)]) == 0
+    assert f"machine {MAC}: live/b" in capsys.readouterr().out.splitlines()
+
+
+def test_forgetting_a_machine_removes_its_file(tiny_iso, root):
+    _place(tiny_iso, root, "a")
+    assert main(["menu", str(root), "--mac", MAC, "--default", "live/a"]) == 0
+    assert main(["menu", str(root), "--mac", OTHER, "--default", "live/a"]) == 0
+    assert main(["menu", str(root), "--mac", MAC, "--forget"]) == 0
+    assert not (root / "pxelinux.cfg/01-52-54-00-12-34-56").exists()
+    assert (root / "pxelinux.cfg/01-52-54-00-ab-cd-ef").is_file()
+    assert MAC not in (root / "menu.ipxe").read_text() and OTHER in (root / "menu.ipxe").read_text()
+
+
+def test_removing_an_image_drops_the_machines_that_chose_it(tiny_iso, root, capsys):
+    _place(tiny_iso, root, "a")
+    _place(tiny_iso, root, "b")
+    assert main(["menu", str(root), "--mac", MAC, "--default", "live/b"]) == 0
+    assert main(["menu", str(root), "--mac", OTHER, "--default", "live/a"]) == 0
+    assert main(["remove", str(root), "live/b"]) == 0
+    assert not (root / "pxelinux.cfg/01-52-54-00-12-34-56").exists()
+    assert "DEFAULT live-a" in (root / "pxelinux.cfg/01-52-54-00-ab-cd-ef").read_text()
+    assert MAC not in (root / "grub/grub.cfg").read_text()
+    assert '"machines": {\n    "52:54:00:ab:cd:ef": "live/a"\n  }' in (root / "livepxe-catalogue.json").read_text()
+    assert main(["remove", str(root), "live/a"]) == 0               # the last: the root is as it was
+    assert [p for p in root.rglob("*") if not p.is_dir()] == []
+
+
+def test_a_machine_file_livepxe_did_not_write_is_kept(tiny_iso, root, capsys):
+    (root / "pxelinux.cfg").mkdir()
+    (root / "pxelinux.cfg/01-52-54-00-12-34-56").write_text("DEFAULT local\n")
+    _place(tiny_iso, root, "a")
+    assert main(["menu", str(root), "--mac", MAC, "--default", "live/a"]) == 0
+    assert (root / "pxelinux.cfg/01-52-54-00-12-34-56").read_text() == "DEFAULT local\n"
+    assert f"iseq ${{mac}} {MAC}" in (root / "menu.ipxe").read_text()   # the other menus still have it
+    assert main(["menu", str(root), "--mac", MAC, "--forget"]) == 0
+    assert (root / "pxelinux.cfg/01-52-54-00-12-34-56").read_text() == "DEFAULT local\n"
+    assert main(["remove", str(root), "live/a"]) == 0
+    assert (root / "pxelinux.cfg/01-52-54-00-12-34-56").read_text() == "DEFAULT local\n"
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--mac", "52:54:00:12:34"], "is not a MAC address"),
+    (["--mac", MAC], "give either --default IMAGEDIR"),
+    (["--forget"], "--forget needs --mac MAC"),
+    (["--mac", MAC, "--default", "live/zz"], "holds no image live/zz"),
+])
+def test_a_bad_machine_choice_is_one_line_and_changes_nothing(tiny_iso, root, capsys, argv, says):
+    _place(tiny_iso, root, "a")
+    before = _tree_bytes(root)
+    try:
+        assert main(["menu", str(root), *argv]) != 0
+    except SystemExit as exc:                               # argparse's refusal
+        assert exc.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0]
+    assert _tree_bytes(root) == before

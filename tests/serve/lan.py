@@ -61,14 +61,15 @@ class Client:
     tap: str
     work: Path
     memory_mib: int = 1024
+    mac: str = MAC
 
     def machine(self) -> Machine:
         netdev = ["-netdev", f"tap,id=n0,ifname={self.tap},script=no,downscript=no", "-boot", "order=n"]
         if self.kind == "bios":
             rom = qemuhost.nic_rom("e1000")
             return Machine(memory_mib=self.memory_mib,
-                           extra_args=netdev + ["-device", f"e1000,netdev=n0,mac={MAC},romfile={rom}"])
-        nic = ["-device", f"virtio-net-pci,netdev=n0,mac={MAC},romfile="]
+                           extra_args=netdev + ["-device", f"e1000,netdev=n0,mac={self.mac},romfile={rom}"])
+        nic = ["-device", f"virtio-net-pci,netdev=n0,mac={self.mac},romfile="]
         if self.kind == "uefi":
             return Machine(memory_mib=self.memory_mib, firmware=qemuhost.ovmf_firmware(), extra_args=netdev + nic)
         assert self.kind == "secureboot"

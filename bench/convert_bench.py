@@ -75,6 +75,9 @@ def main() -> int:
         subprocess.run(["cat", str(iso)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
         print(f"ISO: {iso.stat().st_size / MIB:.0f} MiB (initrd 80 MiB, LiveOS {args.size_mib - 100} MiB)")
         livepxe = [sys.executable, "-m", "livepxe", "convert", "-q", str(iso), "-o", str(work / "out")]
+        # An installed livepxe (pip, RPM) has its bytecode compiled; a checkout run with
+        # PYTHONDONTWRITEBYTECODE never gets any, and would pay ~0.08 s of compiling per run.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "livepxe")], check=True)
 
         def clear() -> None:
             shutil.rmtree(work / "out", ignore_errors=True)

@@ -23,7 +23,7 @@ Seconds count from QEMU's start to the live root's marker on the serial
 console (`livepxe.boottest.machine.boot`); each QEMU run holds
 /tmp/livepxe-qemu.lock for that one boot only.  ``--bisect-ram`` then finds
 per path the least guest RAM (to ``--step`` MiB) that still reaches the
-marker, between half of livepxe's RAM model (livepxe/ram.py) and the model
+marker, between half of livepxe's RAM model (livepxe/tree/ram.py) and the model
 (raised to the test-guest size if the model itself fails).
 
     python3 bench/serve_boot.py [--iso-mib 1024] [--paths a,b] [--bisect-ram [--bisect-paths a,b]]
@@ -48,10 +48,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from livepxe import ram  # noqa: E402
 from livepxe.boottest import host as qemuhost  # noqa: E402
 from livepxe.boottest.machine import FAILURE_PATTERNS, BootResult, Watch  # noqa: E402
 from livepxe.convert import ConvertOptions, convert  # noqa: E402
+from livepxe.tree import ram  # noqa: E402
 from tests.fixtures import live_iso as fixture  # noqa: E402
 from tests.fixtures.cache import locked  # noqa: E402
 from tests.fixtures.netns import Lan  # noqa: E402
@@ -93,7 +93,7 @@ class Trial:
 class Tree:
     root: Path
     initrd_bytes: int          # what a client loads (kernel excluded)
-    model_mib: int             # livepxe/ram.py's estimate for this way of booting
+    model_mib: int             # livepxe/tree/ram.py's estimate for this way of booting
     download_bytes: int = 0    # what dracut downloads after the kernel (--http-url: the ISO)
     trials: list[Trial] = field(default_factory=list)
 

@@ -15,16 +15,17 @@ import sys
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
-from . import __version__, optiontable, progress, signals, treewriter
+from . import __version__, optiontable, progress, signals
 from .bootconf import printable
 from .convert import ConvertResult, convert, dry_run
 from .errors import LivepxeError
-from .netboot import dhcp_snippets
-from .note import TreeNote
 from .options import ConvertOptions, choices
+from .tree.netboot import dhcp_snippets
+from .tree.note import TreeNote
+from .write import treewriter
 
 #: Modules that add a subcommand: each has add_parser(subparsers) setting ``func``.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("livepxe.verify", "livepxe.boottest.cli", "livepxe.serve.cli",
+SUBCOMMAND_MODULES: tuple[str, ...] = ("livepxe.tree.verify", "livepxe.boottest.cli", "livepxe.serve.cli",
                                        "livepxe.catalogue.cli")
 
 

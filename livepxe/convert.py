@@ -1,7 +1,7 @@
 """The engine: a live ISO in, a network-boot tree out — a plan first, then one writer.
 
 ``tree.plan`` reads the ISO in user space and the host, and decides every
-file (no byte written in the target); ``tree.write`` stages the files with
+file (no byte written in the target); ``write.execute`` stages the files with
 in-kernel copies and commits the tree whole, with a SHA256SUMS manifest.
 The scratch folder holds what the plan makes (the unsigned GRUB image)
 until the write is done.
@@ -15,7 +15,7 @@ from pathlib import Path
 from .options import ConvertOptions
 from .tree.plan import TreePlan, plan, source_date
 from .tree.result import ConvertResult
-from .tree.write import write
+from .write.execute import write
 
 __all__ = ["ConvertOptions", "ConvertResult", "TreePlan", "convert", "dry_run", "source_date"]
 

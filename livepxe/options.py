@@ -15,10 +15,11 @@ from enum import Enum
 from pathlib import Path
 from typing import ClassVar, Optional, TypeVar
 
-from . import httpboot, httproot, payload
 from .errors import LivepxeError
-from .layout import Layout
 from .optiontable import TABLE, Compression, InitrdMode, Payload, convert_flags
+from .tree import httpboot, httproot
+from .tree.layout import Layout
+from .write import payload
 
 __all__ = ["Compression", "ConvertOptions", "InitrdMode", "Payload", "choices"]
 

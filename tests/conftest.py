@@ -104,7 +104,7 @@ def tiny_iso(tmp_path: Path) -> Path:
 @pytest.fixture
 def unsigned_grub_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A host without signed UEFI files but with GRUB's modules: convert builds its own (unsigned) GRUB image."""
-    from livepxe import efi
+    from livepxe.host import efi
     if efi.grub_module_dir() is None or efi.mkimage_command() is None:
         pytest.skip("needs grub-mkimage and GRUB's x86_64-efi modules (grub-efi-amd64-bin)")
     host = tmp_path / "unsigned-host"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import bootimages
-from livepxe.bootimages import IsoFiles, grub_path, syslinux_path
 from livepxe.errors import LivepxeError
-from livepxe.isoreader import CONFIGS, KERNEL_DIRS, IsoFile
+from livepxe.iso import bootimages
+from livepxe.iso.bootimages import IsoFiles, grub_path, syslinux_path
+from livepxe.iso.isoreader import CONFIGS, KERNEL_DIRS, IsoFile
 
 KIWI_MENU = """search --file --set=root /boot/0x5a3c9e1f
 set default=0

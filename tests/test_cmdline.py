@@ -1,6 +1,6 @@
 import pytest
 
-from livepxe.cmdline import is_safe_iso_name, pxe_cmdline, safe_iso_name
+from livepxe.tree.cmdline import is_safe_iso_name, pxe_cmdline, safe_iso_name
 
 ISO = "Fedora-Live.iso"
 

@@ -177,7 +177,7 @@ def test_force_replaces_an_existing_tree(tiny_iso, tmp_path):
 
 
 def test_a_failure_midway_leaves_nothing_behind(tiny_iso, tmp_path, monkeypatch):
-    import livepxe.tree.write as engine
+    import livepxe.write.execute as engine
 
     real_write = engine.write_file
 

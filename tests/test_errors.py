@@ -193,7 +193,7 @@ def test_interrupt_leaves_nothing_behind(workdir, tiny_iso, monkeypatch, capsys)
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("livepxe.tree.write.write_file", interrupted)
+    monkeypatch.setattr("livepxe.write.execute.write_file", interrupted)
     assert cli.main(["convert", str(tiny_iso), "-o", str(workdir / "out")]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert nothing_written(workdir, {tiny_iso.name})

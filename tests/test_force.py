@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from isofactory import make_iso
 
-from livepxe import safefs
 from livepxe.convert import ConvertOptions, convert
 from livepxe.errors import LivepxeError
-from livepxe.layout import Layout
-from livepxe.treewriter import TreeWriter
+from livepxe.tree.layout import Layout
+from livepxe.write import safefs
+from livepxe.write.treewriter import TreeWriter
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -51,7 +51,7 @@ def test_an_empty_output_folder_is_used(tiny_iso, tmp_path, force):
 
 
 def test_an_empty_output_folder_filled_during_the_run_is_left_alone(tiny_iso, tmp_path, monkeypatch):
-    import livepxe.tree.write as engine
+    import livepxe.write.execute as engine
     (tmp_path / "t").mkdir()
     real_write = engine.write_file
 
@@ -121,7 +121,7 @@ def test_integration_force_replaces_the_same_image_only(tiny_iso, tmp_path):
 
 
 def test_a_folder_made_at_the_output_during_the_run_is_left_alone(tiny_iso, tmp_path, monkeypatch):
-    import livepxe.tree.write as engine
+    import livepxe.write.execute as engine
 
     real_write = engine.write_file
 
@@ -205,7 +205,7 @@ def test_rename_noreplace_never_replaces(tmp_path, monkeypatch, kind, renameat2)
 
 def test_a_forced_commit_that_fails_puts_the_previous_image_back(tiny_iso, tmp_path, monkeypatch):
     """Kernel, initrd and pxelinux config were already replaced when the commit met a link at grub/: all taken back."""
-    import livepxe.tree.write as engine
+    import livepxe.write.execute as engine
 
     root = tmp_path / "root"
     root.mkdir()

@@ -35,7 +35,7 @@ from isofactory import require_xorriso
 
 from livepxe.convert import ConvertOptions, convert
 from livepxe.errors import LivepxeError
-from livepxe.verify import verify
+from livepxe.tree.verify import verify
 
 SECTOR = 2048
 SEED = int(os.environ.get("LIVEPXE_FUZZ_SEED", "20240610"))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import safefs
 from livepxe.convert import ConvertOptions, convert
 from livepxe.errors import LivepxeError
+from livepxe.write import safefs
 
 
 def snapshot(*folders: Path) -> dict[str, str]:
@@ -69,7 +69,7 @@ def test_a_file_where_a_folder_goes_is_named(tiny_iso, root, planted):
 
 def test_a_link_planted_during_the_run_is_refused_at_the_commit(tiny_iso, root, monkeypatch):
     """The preflight saw a real folder; the commit walks again and takes back what it had already placed."""
-    import livepxe.tree.write as engine
+    import livepxe.write.execute as engine
 
     real_write = engine.write_file
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import efi, httpboot, loaders
 from livepxe.bootconf import grub, ipxe, tree_path
 from livepxe.convert import ConvertOptions, convert
 from livepxe.errors import LivepxeError
-from livepxe.verify import verify
+from livepxe.host import efi, loaders
+from livepxe.tree import httpboot
+from livepxe.tree.verify import verify
 
 BASE = "http://192.0.2.5/tftpboot/"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from livepxe import httproot
 from livepxe.errors import LivepxeError
+from livepxe.tree import httproot
 
 
 def test_http_url_names_the_iso_under_the_base_or_takes_a_full_iso_url():

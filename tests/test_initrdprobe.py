@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import initrdprobe
 from livepxe.convert import ConvertOptions, convert
-from livepxe.verify import verify
+from livepxe.iso import initrdprobe
+from livepxe.tree.verify import verify
 
 pytestmark = pytest.mark.skipif(shutil.which("bsdtar") is None, reason="needs bsdtar (libarchive-tools)")
 

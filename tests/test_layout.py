@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from livepxe.errors import LivepxeError
-from livepxe.layout import Layout
+from livepxe.tree.layout import Layout
 
 
 def test_integration_paths_are_absolute_from_the_tftp_root():

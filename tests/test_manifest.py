@@ -1,4 +1,4 @@
-from livepxe.manifest import parse_sha256sums, sha256sums
+from livepxe.tree.manifest import parse_sha256sums, sha256sums
 
 
 def test_sha256sums_round_trip_in_sha256sum_format():

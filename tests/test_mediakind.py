@@ -20,9 +20,9 @@ from replicas import (
     write_iso,
 )
 
-from livepxe import initrdprobe, mediakind
 from livepxe.errors import LivepxeError
-from livepxe.isoreader import read_live_iso
+from livepxe.iso import initrdprobe, mediakind
+from livepxe.iso.isoreader import read_live_iso
 
 needs_bsdtar = pytest.mark.skipif(shutil.which("bsdtar") is None, reason="needs bsdtar (libarchive-tools)")
 

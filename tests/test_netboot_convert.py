@@ -12,7 +12,7 @@ import pytest
 from isofactory import make_iso
 
 from livepxe.convert import ConvertOptions, convert
-from livepxe.verify import verify
+from livepxe.tree.verify import verify
 
 
 def _convert(iso: Path, out: Path, **kw):

@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from livepxe import newc
+from livepxe.write import newc
 
 
 def test_header_fields_and_alignment():

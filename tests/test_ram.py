@@ -1,6 +1,6 @@
 """The RAM model against boots measured here, not against its own formula."""
 
-from livepxe import ram
+from livepxe.tree import ram
 
 MIB = 1024 * 1024
 

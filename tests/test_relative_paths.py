@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from livepxe import cli
-from livepxe.verify import verify
+from livepxe.tree.verify import verify
 
 
 def test_relative_iso_and_output(tiny_iso, tmp_path, monkeypatch):

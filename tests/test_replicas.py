@@ -14,7 +14,7 @@ from isofactory import require_xorriso
 from replicas import REPLICAS, Parts, make_replica, tiny_parts
 
 from livepxe.cli import main
-from livepxe.verify import verify
+from livepxe.tree.verify import verify
 
 LIVE = [name for name, replica in REPLICAS.items() if replica.live]
 REFUSED = [name for name, replica in REPLICAS.items() if not replica.live]

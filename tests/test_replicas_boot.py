@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from replicas import Parts, make_replica
 
-from livepxe import note
 from livepxe.boottest import host
 from livepxe.cli import main
 from livepxe.convert import ConvertOptions, convert
 from livepxe.errors import LivepxeError
+from livepxe.tree import note
 
 pytestmark = pytest.mark.boot
 BOOTED = ("fedora42-kiwi", "fedora40-lorax")

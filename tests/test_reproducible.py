@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from livepxe.convert import convert
-from livepxe.layout import DHCP_SNIPPETS
 from livepxe.options import ConvertOptions
+from livepxe.tree.layout import DHCP_SNIPPETS
 
 #: Files that must name the tree's host folder (dnsmasq serves TFTP from it; each DHCP snippet names the line
 #: that includes it from there), and the manifest listing them.

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import cli, staging, treewriter
+from livepxe import cli
+from livepxe.write import staging, treewriter
 
 #: Runs the CLI with the copy held (after saying "copying") until a signal arrives.
 HELD_COPY = """
 import sys, time
-import livepxe.streamcopy as streamcopy
+import livepxe.write.streamcopy as streamcopy
 from livepxe import cli
 
 real = streamcopy._copy_range
@@ -35,7 +36,7 @@ sys.exit(cli.main(sys.argv[1:]))
 #: A second Ctrl-C lands in the middle of the cleanup that the first one started.
 SECOND_CTRL_C = HELD_COPY.replace("streamcopy._copy_range = held", """streamcopy._copy_range = held
 import os, signal, types
-import livepxe.treewriter as treewriter
+import livepxe.write.treewriter as treewriter
 real_rmtree = treewriter.shutil.rmtree
 
 def interrupted_rmtree(path, **kwargs):
@@ -152,7 +153,7 @@ def test_nothing_partial_is_said_only_when_true(tiny_iso, tmp_path, monkeypatch,
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("livepxe.tree.write.write_file", interrupted)
+    monkeypatch.setattr("livepxe.write.execute.write_file", interrupted)
     monkeypatch.setattr(treewriter, "_LEFT_BEHIND", set())
     monkeypatch.setattr(treewriter.shutil, "rmtree", lambda *args, **kwargs: None)  # the cleanup fails
     assert cli.main(["convert", str(tiny_iso), "-o", str(tmp_path / "out")]) == 130

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from livepxe import sizing
+from livepxe.tree import sizing
 
 
 def test_size_guidance():

@@ -5,9 +5,10 @@ import os
 
 import pytest
 
-from livepxe import progress, streamcopy
+from livepxe import progress
 from livepxe.progress import Progress
-from livepxe.streamcopy import FileRange, write_file
+from livepxe.write import streamcopy
+from livepxe.write.streamcopy import FileRange, write_file
 
 
 @pytest.fixture

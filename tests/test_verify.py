@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import cpioscan
 from livepxe.cli import main
 from livepxe.convert import ConvertOptions, convert
-from livepxe.verify import check_entries, verify
+from livepxe.iso import cpioscan
+from livepxe.tree.verify import check_entries, verify
 from tests.fixtures import special
 
 
@@ -127,7 +127,7 @@ def test_a_missing_boot_file_named_for_dhcp_fails(tree):
 def test_a_changed_file_gives_no_ok_line_for_the_manifest(tiny_iso, tmp_path):
     # Issue 19 item 7: "ok: SHA256SUMS: 11/12 files match" was printed for a failing tree.
     from livepxe.convert import ConvertOptions, convert
-    from livepxe.verify import verify as check
+    from livepxe.tree.verify import verify as check
     tree = convert(ConvertOptions(iso=tiny_iso, output=tmp_path / "tree", progress=False)).root
     assert any("SHA256SUMS: all" in line for line in check(tree).checked)
     with open(tree / "vmlinuz0", "r+b") as kernel:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from livepxe.convert import ConvertOptions, convert
-from livepxe.verify import verify
+from livepxe.tree.verify import verify
 
 URL = "http://198.18.0.1/live/"
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import bootconf
-from ..layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG, PXELINUX_DIR
 from ..serve import mirror
+from ..tree.layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG, PXELINUX_DIR
 from .tree import Route
 
 #: Arguments that make the boot legible on the serial port: the kernel's console,

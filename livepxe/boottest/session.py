@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .. import ram
 from ..errors import LivepxeError
+from ..tree import ram
 from . import host, modes, overlay
 from .machine import BootResult, Watch, default_timeout
 from .options import BootOptions

@@ -16,11 +16,12 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import bootconf, ram
-from .. import note as treenote
+from .. import bootconf
 from ..errors import LivepxeError
-from ..layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG, IPXE_SCRIPT, NOTE, PXELINUX_DIR, kernel_name
-from ..note import TreeNote
+from ..tree import note as treenote
+from ..tree import ram
+from ..tree.layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG, IPXE_SCRIPT, NOTE, PXELINUX_DIR, kernel_name
+from ..tree.note import TreeNote
 
 MODES = ("bios", "uefi", "ipxe")
 #: The config format each firmware's client reads (the keys of the note's ``configs``).

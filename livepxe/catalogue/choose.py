@@ -13,8 +13,9 @@ import shutil
 from pathlib import Path
 from typing import Optional
 
-from .. import safefs, signals, staging
+from .. import signals
 from ..errors import LivepxeError
+from ..write import safefs, staging
 from . import menus, scan, settings
 from .remove import PREFIX
 

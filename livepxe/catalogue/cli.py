@@ -10,7 +10,7 @@ from typing import Any
 
 from ..bootconf import printable
 from ..errors import LivepxeError
-from ..layout import check_imagedir
+from ..tree.layout import check_imagedir
 from . import compose
 from .choose import choose
 from .remove import remove

@@ -18,11 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
-from .. import safefs
 from ..bootconf import grub, ipxe, pxelinux
 from ..bootconf.menu import MenuItem
 from ..errors import LivepxeError
-from ..layout import GRUB_PREFIX_CONFIG, IPXE_SCRIPT, PXELINUX_DIR
+from ..tree.layout import GRUB_PREFIX_CONFIG, IPXE_SCRIPT, PXELINUX_DIR
+from ..write import safefs
 from . import settings as _settings
 from .scan import Image
 from .settings import DEFAULTS, MenuSettings

@@ -16,9 +16,10 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import safefs, signals, staging
+from .. import signals
 from ..errors import LivepxeError
-from ..layout import DHCP_SNIPPETS, DNSMASQ, IPXE_SCRIPT, ISO_INITRD, NOTE, SUMS, check_imagedir
+from ..tree.layout import DHCP_SNIPPETS, DNSMASQ, IPXE_SCRIPT, ISO_INITRD, NOTE, SUMS, check_imagedir
+from ..write import safefs, staging
 from . import menus, scan, settings
 
 _IMAGE_FILE = re.compile(r"^(vmlinuz\d+|initrd\d+\.img)$")

@@ -13,10 +13,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import safefs
 from ..errors import LivepxeError
-from ..layout import NOTE
-from ..note import TreeNote
+from ..tree.layout import NOTE
+from ..tree.note import TreeNote
+from ..write import safefs
 
 DEPTH = 6
 ENTRIES = 50_000

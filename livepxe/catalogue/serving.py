@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .. import __version__, efi, loaders
-from ..layout import GRUB_PREFIX_CONFIG
-from ..note import BootFiles, ClientRam, TreeNote
+from .. import __version__
+from ..host import efi, loaders
+from ..tree.layout import GRUB_PREFIX_CONFIG
+from ..tree.note import BootFiles, ClientRam, TreeNote
 from . import menus
 from .scan import Image
 

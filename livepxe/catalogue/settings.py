@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Optional, Tuple
 
-from .. import safefs
+from ..write import safefs
 
 SETTINGS = "livepxe-catalogue.json"
 DEFAULT_TIMEOUT_S = 10

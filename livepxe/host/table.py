@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG
+from ..tree.layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG
 
 
 @dataclass(frozen=True)

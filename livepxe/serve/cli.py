@@ -23,11 +23,12 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Tuple
 
-from .. import note, signals, urls
+from .. import signals, urls
 from ..bootconf.text import printable
 from ..catalogue import scan, serving
 from ..errors import LivepxeError
-from ..verify import require_folder, verify
+from ..tree import note
+from ..tree.verify import require_folder, verify
 from . import dnsmasq, loaders, netif, otherdhcp, plan, reach, siteconf, tftpbind, tftpwatch, treewatch
 from .http import TreeServer, bind_error
 from .ports import check_ports

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import efi
 from ..bootconf import grub
 from ..errors import LivepxeError
-from ..host import run
+from ..host import efi, run
 
 IMAGE = "livepxe-grubx64.efi"
 

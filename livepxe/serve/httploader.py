@@ -14,9 +14,8 @@ import shutil
 from pathlib import Path
 from typing import Optional
 
-from .. import loaders
 from ..errors import LivepxeError
-from ..host import run
+from ..host import loaders, run
 from ..host.table import FILE_PACKAGES
 
 IMAGE = "livepxe-lpxelinux.0"

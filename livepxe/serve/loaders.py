@@ -21,9 +21,9 @@ import shutil
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from .. import efi
+from ..host import efi
 from ..host.table import FILE_PACKAGES
-from ..note import TreeNote
+from ..tree.note import TreeNote
 from . import grubearly, httploader, mirror, sbdisk
 from .plan import Plan
 

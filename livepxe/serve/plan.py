@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 from ..errors import LivepxeError
-from ..layout import GRUB_PREFIX_CONFIG
-from ..note import TreeNote
+from ..tree.layout import GRUB_PREFIX_CONFIG
+from ..tree.note import TreeNote
 
 #: The loaders an integrated tree boots through: the TFTP root's own, when it has them.
 ROOT_LOADERS = {"bios": "pxelinux.0", "uefi": "bootx64.efi"}

@@ -6,7 +6,7 @@ the host has no signed chain), renders every boot config and lists every
 file of the tree with where its bytes come from: ranges of the ISO, bytes,
 host files, or the one large file made on the way (the stripped ISO or the
 compressed archive, whose size is known only once it is made).  It writes
-nothing in the target.  ``tree.write`` carries a plan out; ``to_json`` is the
+nothing in the target.  ``write.execute`` carries a plan out; ``to_json`` is the
 dry run (``livepxe convert --plan``).
 """
 
@@ -19,19 +19,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Union
 
-from .. import __version__, httpboot, httproot, initrdprobe, loaders, mediakind, netboot, newc
+from .. import __version__
 from ..bootconf import carried_cmdline, printable, pxelinux
 from ..bootconf.entry import BootEntry
 from ..catalogue import menus as catalogue_menus
-from ..cmdline import pxe_cmdline, safe_iso_name
 from ..errors import LivepxeError
-from ..isoreader import IsoFile, LiveIso, read_live_iso
-from ..layout import ISO_INITRD, NOTE, SUMS, Layout, initrd_name, kernel_name
-from ..note import BootFiles
+from ..host import loaders
+from ..iso import initrdprobe, mediakind
+from ..iso.isoreader import IsoFile, LiveIso, read_live_iso
 from ..options import Compression, ConvertOptions, InitrdMode, Payload
-from ..payload import check_compressor, cpio_segments
-from ..streamcopy import FileRange, Segment, total_length
-from ..treewriter import TreeWriter
+from ..write import newc
+from ..write.payload import check_compressor, cpio_segments
+from ..write.streamcopy import FileRange, Segment, total_length
+from ..write.treewriter import TreeWriter
+from . import httpboot, httproot, netboot
+from .cmdline import pxe_cmdline, safe_iso_name
+from .layout import ISO_INITRD, NOTE, SUMS, Layout, initrd_name, kernel_name
+from .note import BootFiles
 
 GIB = 1024 ** 3
 log = logging.getLogger("livepxe.convert")
@@ -85,7 +89,7 @@ class ArchiveRecipe:
 
 @dataclass
 class TreePlan:
-    """What ``tree.write`` carries out; nothing of it is on disk in the target yet."""
+    """What ``write.execute`` carries out; nothing of it is on disk in the target yet."""
 
     options: ConvertOptions
     layout: Layout

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..bootconf.entry import BootEntry
-from ..layout import Layout
-from ..note import TreeNote
+from .layout import Layout
+from .note import TreeNote
 
 
 @dataclass

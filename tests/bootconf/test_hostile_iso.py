@@ -16,7 +16,7 @@ import pytest
 
 from livepxe.bootconf import dhcpd, dnsmasq, grub, ipxe, kea, printable, pxelinux
 from livepxe.convert import ConvertOptions, convert
-from livepxe.verify import verify
+from livepxe.tree.verify import verify
 
 from .tools import dnsmasq_test, grub_script_check
 

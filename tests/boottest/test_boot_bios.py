@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import loaders
 from livepxe.boottest import host as qemuhost
 from livepxe.boottest.machine import DEFAULT_MAC, BootResult, Machine, Watch, boot
 from livepxe.boottest.overlay import mac_config_name
 from livepxe.cli import main
 from livepxe.convert import ConvertOptions, convert
 from livepxe.errors import LivepxeError
+from livepxe.host import loaders
 
 pytestmark = pytest.mark.boot
 MEMORY_MIB = 768

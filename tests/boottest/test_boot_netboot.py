@@ -13,12 +13,12 @@ import socket
 
 import pytest
 
-from livepxe import note
 from livepxe.boottest import host, modes
 from livepxe.boottest.machine import BootResult, Watch, boot
 from livepxe.cli import main
 from livepxe.convert import ConvertOptions, convert
 from livepxe.errors import LivepxeError
+from livepxe.tree import note
 
 pytestmark = pytest.mark.boot
 

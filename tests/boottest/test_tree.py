@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from livepxe import ram
 from livepxe.boottest.tree import Route, locate
 from livepxe.errors import LivepxeError
+from livepxe.tree import ram
 from tests.boottest import trees
 
 

@@ -136,7 +136,7 @@ def test_remove_of_an_unknown_image_is_one_line(root, capsys):
 
 def test_serve_plans_a_catalogue_root_from_its_menus(tiny_iso, root, tmp_path, capsys):
     """``serve ROOT --print-config``: iPXE clients get the root's menu, BIOS clients the root's own pxelinux."""
-    from livepxe.loaders import find_files
+    from livepxe.host.loaders import find_files
     found, missing = find_files()
     if missing:
         pytest.skip(f"needs {', '.join(missing)}: apt-get install pxelinux syslinux-common")
@@ -155,7 +155,7 @@ def test_serve_plans_a_catalogue_root_from_its_menus(tiny_iso, root, tmp_path, c
 
 def test_a_catalogue_root_without_loaders_gets_the_hosts_beside_it(tiny_iso, root, tmp_path, capsys,
                                                                   unsigned_grub_host):
-    from livepxe.loaders import find_files
+    from livepxe.host.loaders import find_files
     if find_files()[1]:
         pytest.skip("needs pxelinux.0 and ldlinux.c32: apt-get install pxelinux syslinux-common")
     _place(tiny_iso, root, "a")

@@ -13,10 +13,10 @@ import shutil
 
 import pytest
 
-from livepxe import loaders
 from livepxe.boottest import host as qemuhost
 from livepxe.boottest.machine import Machine, Watch, boot
 from livepxe.convert import ConvertOptions, convert
+from livepxe.host import loaders
 from tests.boottest.test_boot_bios import MEMORY_MIB, _require_host
 
 pytestmark = pytest.mark.boot

@@ -18,7 +18,7 @@ import pytest
 
 from livepxe.creator.dropin import DROPIN_NAME, LIVEOS_DROPIN
 from livepxe.creator.options import DEFAULT_TREE
-from livepxe.layout import DNSMASQ, NOTE
+from livepxe.tree.layout import DNSMASQ, NOTE
 from tests.fixtures import livecd_env
 
 from .test_dropin import DRIVERS_WANTED, MODULES_WANTED

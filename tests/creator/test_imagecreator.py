@@ -16,8 +16,8 @@ import pytest
 from livepxe.creator.dropin import DROPIN_DIR, DROPIN_NAME, LIVEOS_DROPIN, dropin_text
 from livepxe.creator.options import DEFAULT_TREE, PxeOptions, from_values
 from livepxe.errors import LivepxeError
-from livepxe.layout import DNSMASQ, NOTE
-from livepxe.note import TreeNote
+from livepxe.tree.layout import DNSMASQ, NOTE
+from livepxe.tree.note import TreeNote
 
 from .standin import LIVEOS_TEXT, CreatorError, standin_imgcreate, upstream_like_parser
 

@@ -16,8 +16,8 @@ from isofactory import make_iso
 
 import livepxe
 from livepxe.convert import ConvertOptions, convert
-from livepxe.layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG
-from livepxe.verify import verify
+from livepxe.tree.layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG
+from livepxe.tree.verify import verify
 from tests.host.fakehost import SIGNED, fake_host
 
 GRUB_MODULES = Path("/usr/lib/grub/x86_64-efi")

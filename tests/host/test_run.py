@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import livepxe
-from livepxe import payload
 from livepxe.errors import LivepxeError
 from livepxe.host import run
+from livepxe.write import payload
 
 #: Modules still calling programs themselves: others were editing them while the runner landed.
 NOT_YET: set[str] = set()

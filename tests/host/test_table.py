@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from livepxe import efi, loaders
-from livepxe.host import table
-from livepxe.layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG
+from livepxe.host import efi, loaders, table
+from livepxe.tree.layout import GRUB_BESIDE_CONFIG, GRUB_PREFIX_CONFIG
 from tests.host.fakehost import SIGNED, fake_host
 
 EXPECTED = {  # distro: (kind starts with, config, proxy-aware, tree name of GRUB)

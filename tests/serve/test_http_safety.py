@@ -358,9 +358,9 @@ def test_loaders_serve_builds_are_never_written_through_the_trees_links(tiny_iso
     """A tree entry named like a loader serve builds, linked to a host file, must not lead root to write there."""
     import ipaddress
 
-    from livepxe import note
     from livepxe.convert import ConvertOptions, convert
     from livepxe.serve import grubearly, httploader, loaders, plan
+    from livepxe.tree import note
     tree = convert(ConvertOptions(iso=tiny_iso, output=tmp_path / "tree", progress=False)).root
     victim = tmp_path / "victim"
     victim.write_bytes(b"host file\n")

@@ -95,8 +95,9 @@ def test_the_proxy_offers_the_disk_to_http_boot_clients_and_dnsmasq_accepts_it(t
 @pytest.mark.skipif(bool(sbdisk.missing_tools()), reason="needs dosfstools and mtools")
 @pytest.mark.parametrize("signed", [True, False])
 def test_serve_offers_the_disk_only_for_a_tree_with_a_signed_chain(tiny_iso, tmp_path, unsigned_grub_host, signed):
-    from livepxe import efi, note
+    from livepxe.host import efi
     from livepxe.serve import loaders
+    from livepxe.tree import note
     from tests.boottest.trees import self_contained
     if signed:  # stand-ins for Debian's signed files: what serve copies, not what boots
         for chain_file in (efi.SIGNED_CHAINS[0].shim, efi.SIGNED_CHAINS[0].grub):

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from livepxe import note
 from livepxe.cli import main
 from livepxe.errors import LivepxeError
 from livepxe.serve import cli, dnsmasq, grubearly, httploader, loaders, netif, plan, reach, siteconf
 from livepxe.serve.http import Request, TreeServer
 from livepxe.serve.steps import Step, StepLog
+from livepxe.tree import note
 from tests.boottest.trees import self_contained
 from tests.fixtures import special
 
@@ -418,7 +418,7 @@ def test_a_host_without_pxelinux_options_warns_that_bios_goes_all_tftp(tree, tmp
 
 
 def test_a_host_without_lpxelinux_names_its_packages(tree, capsys, monkeypatch):
-    monkeypatch.setattr("livepxe.loaders.SYSLINUX_DIRS", ())
+    monkeypatch.setattr("livepxe.host.loaders.SYSLINUX_DIRS", ())
     monkeypatch.delenv("LIVEPXE_SYSLINUX_DIR", raising=False)
     served = loaders.choose(_plan(tree), note.read(tree), "signed")  # type: ignore[arg-type]
     assert served.bios == "pxelinux.0" and not served.builds

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from livepxe.layout import DHCPD, DHCPD_TOPLEVEL, DNSMASQ, KEA
+from livepxe.tree.layout import DHCPD, DHCPD_TOPLEVEL, DNSMASQ, KEA
 from tests.fixtures.netns import Host, Lan, stop
 from tests.serve.crowd import HOOK
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from livepxe.layout import DHCPD, DHCPD_TOPLEVEL, KEA
+from livepxe.tree.layout import DHCPD, DHCPD_TOPLEVEL, KEA
 from tests.bootconf.tools import REFUSED
 from tests.boottest.trees import self_contained
 from tests.fixtures import netns

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .bootconf.text import kernel_words
+from ..bootconf.text import kernel_words
 
 #: Names a pxelinux APPEND line, a GRUB ``linux`` line and the cpio can all carry.
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.iso$")

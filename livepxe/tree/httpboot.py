@@ -23,9 +23,9 @@ import posixpath
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from . import urls
-from .bootconf import BootEntry, grub, ipxe, pxelinux
-from .errors import LivepxeError
+from .. import urls
+from ..bootconf import BootEntry, grub, ipxe, pxelinux
+from ..errors import LivepxeError
 
 FLAG = "--http-boot"
 #: BIOS loaders: with --http-boot, the pxelinux that has an HTTP client.

@@ -14,7 +14,7 @@ from typing import BinaryIO, cast
 
 import pycdlib
 
-from .isoreader import IsoFile, LiveIso, malformed_as_error
+from ..iso.isoreader import IsoFile, LiveIso, malformed_as_error
 
 
 class _Slice(io.RawIOBase):

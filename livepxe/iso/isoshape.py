@@ -18,7 +18,7 @@ import struct
 from pathlib import Path
 from typing import List, Set, Tuple
 
-from .errors import LivepxeError
+from ..errors import LivepxeError
 
 _FIRST_DESCRIPTOR = 16 * 2048
 _DESCRIPTOR = 2048

@@ -21,8 +21,8 @@ import os
 import posixpath
 from pathlib import Path
 
+from ..host import run
 from . import cpioscan
-from .host import run
 
 LIVENET = ("usr/sbin/livenetroot", "sbin/livenetroot")
 NETROOT_HANDLERS = ("usr/sbin/ifup", "sbin/ifup", "usr/libexec/nm-initrd-generator", "usr/lib/nm-initrd-generator",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from . import urls
-from .bootconf.text import kernel_words
-from .errors import LivepxeError
+from .. import urls
+from ..bootconf.text import kernel_words
+from ..errors import LivepxeError
 
 #: What ``--http-url`` takes: dracut's livenet downloads these with curl.
 _SCHEMES = ("http", "https")

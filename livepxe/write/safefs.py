@@ -28,7 +28,7 @@ import stat
 from pathlib import Path
 from typing import Callable, List, Optional
 
-from .errors import LivepxeError
+from ..errors import LivepxeError
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _RENAME_NOREPLACE = 1

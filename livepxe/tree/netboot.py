@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import efi
-from .bootconf import dhcp, dhcpd, dnsmasq, ipxe, kea
-from .bootconf import grub as grubnet
-from .bootconf.entry import BootEntry
+from ..bootconf import dhcp, dhcpd, dnsmasq, ipxe, kea
+from ..bootconf import grub as grubnet
+from ..bootconf.entry import BootEntry
+from ..host import efi
+from ..write.streamcopy import FileRange, Segment
 from .httpboot import HttpBoot
 from .layout import DHCP_SNIPPETS, DHCPD, DHCPD_TOPLEVEL, DNSMASQ, IPXE_SCRIPT, KEA, Layout
 from .note import BootFiles
-from .streamcopy import FileRange, Segment
 
 
 @dataclass

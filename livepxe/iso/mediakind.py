@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
+from ..bootconf.text import kernel_words, printable
+from ..errors import LivepxeError
 from . import initrdprobe
-from .bootconf.text import kernel_words, printable
-from .errors import LivepxeError
 from .isoreader import LiveIso
 
 log = logging.getLogger(__name__)

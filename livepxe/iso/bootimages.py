@@ -30,10 +30,10 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Generic, Iterable, Mapping, Optional, Protocol, Sequence, TypeVar
 
-from .bootconf import grub, isomenu, pxelinux
-from .bootconf.entry import BootEntry
-from .bootconf.text import printable
-from .errors import LivepxeError
+from ..bootconf import grub, isomenu, pxelinux
+from ..bootconf.entry import BootEntry
+from ..bootconf.text import printable
+from ..errors import LivepxeError
 
 log = logging.getLogger(__name__)
 

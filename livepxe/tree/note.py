@@ -16,9 +16,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
-from . import httpboot, urls
-from .bootconf.text import printable
-from .errors import LivepxeError
+from .. import urls
+from ..bootconf.text import printable
+from ..errors import LivepxeError
+from . import httpboot
 from .layout import NOTE
 
 SCHEMA = 1
@@ -38,7 +39,7 @@ class BootFiles:
 
 @dataclass(frozen=True)
 class ClientRam:
-    """Smallest client RAM (MiB) per way of booting the same ISO (``livepxe.ram``)."""
+    """Smallest client RAM (MiB) per way of booting the same ISO (``livepxe.tree.ram``)."""
 
     bundled: int
     http: int

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence, Union
 
-from .progress import Progress
+from ..progress import Progress
 
 CHUNK = 64 * 1024 * 1024  # per copy call: big enough to amortise, small enough for progress
 HASH_CHUNK = 4 * 1024 * 1024

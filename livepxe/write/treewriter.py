@@ -32,11 +32,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Dict, List, Optional, Set, Tuple
 
-from . import safefs, signals, staging
-from .catalogue import menus
-from .errors import LivepxeError
-from .layout import NOTE, Layout
-from .note import TreeNote
+from .. import signals
+from ..catalogue import menus
+from ..errors import LivepxeError
+from ..tree.layout import NOTE, Layout
+from ..tree.note import TreeNote
+from . import safefs, staging
 
 log = logging.getLogger(__name__)
 

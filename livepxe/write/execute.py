@@ -13,16 +13,18 @@ import logging
 from contextlib import ExitStack
 from pathlib import Path
 
-from .. import __version__, manifest, payload, ram, sizing
+from .. import __version__
 from ..catalogue import menus, scan, settings
-from ..note import ClientRam, TreeNote
 from ..options import Compression, Payload
 from ..progress import Progress
-from ..streamcopy import FileRange, Segment, total_length, write_file
-from ..strip import write_stripped_iso
-from ..treewriter import TreeWriter
-from .plan import ARCHIVE, PAYLOAD, PlannedFile, TreePlan, check_size
-from .result import ConvertResult
+from ..tree import manifest, ram, sizing
+from ..tree.note import ClientRam, TreeNote
+from ..tree.plan import ARCHIVE, PAYLOAD, PlannedFile, TreePlan, check_size
+from ..tree.result import ConvertResult
+from . import payload
+from .streamcopy import FileRange, Segment, total_length, write_file
+from .strip import write_stripped_iso
+from .treewriter import TreeWriter
 
 log = logging.getLogger("livepxe.convert")
 

@@ -20,8 +20,8 @@ from typing import Any, BinaryIO, Iterator, Mapping
 import pycdlib
 from pycdlib.pycdlibexception import PyCdlibException
 
+from ..errors import LivepxeError
 from . import bootimages, isoshape
-from .errors import LivepxeError
 
 #: Where livecd-creator has put kernels (current layout first, then the pre-2023 one): read only when no boot
 #: menu names a kernel.

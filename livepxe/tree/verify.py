@@ -23,17 +23,19 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from . import cpioscan, httpboot, initrdprobe, note, payload
-from .bootconf import FORMATS, dhcpd, dnsmasq, kea, tree_entries
-from .bootconf import kind_of as config_kind
-from .bootconf.entry import BootEntry as ConfigEntry  # tree_entries: paths from the TFTP root
-from .bootconf.text import kernel_words, printable
-from .errors import LivepxeError
-from .host import run as host_run
+from ..bootconf import FORMATS, dhcpd, dnsmasq, kea, tree_entries
+from ..bootconf import kind_of as config_kind
+from ..bootconf.entry import BootEntry as ConfigEntry  # tree_entries: paths from the TFTP root
+from ..bootconf.text import kernel_words, printable
+from ..errors import LivepxeError
+from ..host import run as host_run
+from ..iso import cpioscan, initrdprobe
+from ..write import payload
+from ..write.streamcopy import sha256_file
+from . import httpboot, note
 from .layout import DHCPD, DHCPD_TOPLEVEL, DNSMASQ, KEA, NOTE, SUMS
 from .manifest import parse_sha256sums
 from .note import TreeNote
-from .streamcopy import sha256_file
 
 
 @dataclass
@@ -416,9 +418,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"FAIL: {line}")
     status = 0 if report.ok else 1
     if args.boot and report.ok:
-        from .boottest import options as boot_options
-        from .boottest import session
-        from .boottest.tree import MODES
+        from ..boottest import options as boot_options
+        from ..boottest import session
+        from ..boottest.tree import MODES
         sys.stdout.flush()
         if not session.boot_tree(args.tree, boot_options.from_args(args), MODES, say=lambda s: print(s, flush=True)):
             status = 1
@@ -429,7 +431,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_parser(subparsers) -> None:
-    from .boottest import options as boot_options
+    from ..boottest import options as boot_options
     parser = subparsers.add_parser("verify", help="check a tree's checksums, config paths and kernel arguments",
                                    description="Check a tree written by livepxe; --boot also boots it in QEMU "
                                                "(the same harness and options as livepxe boot-test).")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .host.table import SYSLINUX_DIRS
+from .table import SYSLINUX_DIRS
 
 #: What a config with plain LABEL/KERNEL/APPEND lines needs: nothing beyond ldlinux.
 PXELINUX_FILES = ("pxelinux.0", "ldlinux.c32")

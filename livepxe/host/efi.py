@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from .errors import LivepxeError
-from .host import run, table
-from .host.table import SignedChain
-from .layout import GRUB_PREFIX_CONFIG
+from ..errors import LivepxeError
+from ..tree.layout import GRUB_PREFIX_CONFIG
+from . import run, table
+from .table import SignedChain
 
 #: The modules an unsigned netboot GRUB needs to fetch and boot a kernel, all built in.
 GRUB_MODULES = ("normal", "linux", "efinet", "tftp", "http", "net", "echo", "configfile", "test",

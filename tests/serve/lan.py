@@ -16,9 +16,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
+
+import pytest
 
 from livepxe.boottest import host as qemuhost
 from livepxe.boottest.machine import BootResult, Machine, Watch, boot
+from tests.fixtures import netns
 from tests.fixtures.netns import Host, Lan
 
 SITE = "198.18.0.1/24"
@@ -29,6 +33,15 @@ OVMF_SECBOOT = Path("/usr/share/OVMF/OVMF_CODE_4M.secboot.fd")
 OVMF_MS_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.ms.fd")
 LOCKDOWN = "Kernel is locked down from EFI Secure Boot"
 REPO = Path(__file__).resolve().parents[2]
+
+
+def serve_lan(prefix: str, tools: tuple[str, ...] = ("dnsmasq", "curl")) -> Iterator[Lan]:
+    """A LAN named ``prefix`` + this process's id, for a fixture to yield; skips (a CI failure) without ``tools``."""
+    why = netns.usable() or next((f"needs {tool}" for tool in tools if shutil.which(tool) is None), None)
+    if why:
+        pytest.skip(why)
+    with netns.Lan(tag=f"{prefix}{os.getpid() % 100000}") as made:
+        yield made
 
 
 def site_dhcp(lan: Lan, site: Host, work: Path, *extra: str) -> subprocess.Popen:

@@ -6,27 +6,20 @@ on the LAN; serve's DHCPDISCOVER finds it.  Without it serve starts.
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 
 import pytest
 
 from livepxe.convert import ConvertOptions, convert
 from livepxe.serve import otherdhcp
-from tests.fixtures import netns
-from tests.serve.lan import SERVER, SITE, livepxe_serve, site_dhcp
+from tests.serve.lan import SERVER, SITE, livepxe_serve, serve_lan, site_dhcp
 
 LAB_RANGE = "198.18.0.200,198.18.0.210"
 
 
 @pytest.fixture
 def lan():
-    why = netns.usable() or (None if shutil.which("dnsmasq") else "needs dnsmasq (dnsmasq-base)")
-    if why:
-        pytest.skip(why)
-    with netns.Lan(tag=f"lpsd{os.getpid() % 100000}") as made:
-        yield made
+    yield from serve_lan("lpsd", ("dnsmasq",))
 
 
 @pytest.fixture

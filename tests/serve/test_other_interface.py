@@ -8,7 +8,6 @@ control.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -18,19 +17,14 @@ from pathlib import Path
 import pytest
 
 from livepxe.convert import ConvertOptions, convert
-from tests.fixtures import netns
-from tests.serve.lan import SERVER, livepxe_serve
+from tests.serve.lan import SERVER, livepxe_serve, serve_lan
 
 FAR_SERVER, FAR = "198.18.65.1/24", "198.18.65.2/24"
 
 
 @pytest.fixture
 def lan():
-    why = netns.usable() or next((f"needs {t}" for t in ("dnsmasq", "curl") if shutil.which(t) is None), None)
-    if why:
-        pytest.skip(why)
-    with netns.Lan(tag=f"lpso{os.getpid() % 100000}") as made:
-        yield made
+    yield from serve_lan("lpso")
 
 
 def _ip(*args: str) -> None:

@@ -8,7 +8,6 @@ the reconvert, for a public tree and for one under a 0700 folder.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -22,7 +21,7 @@ from livepxe.convert import ConvertOptions, convert
 from livepxe.serve import treewatch
 from tests.fixtures import netns
 from tests.isofactory import make_iso
-from tests.serve.lan import SERVER, livepxe_serve
+from tests.serve.lan import SERVER, livepxe_serve, serve_lan
 
 CLIENT = "198.18.0.3/24"
 NEW_ARGS = "root=live:CDLABEL=Other rd.live.image livepxe.reconverted=1"
@@ -30,11 +29,7 @@ NEW_ARGS = "root=live:CDLABEL=Other rd.live.image livepxe.reconverted=1"
 
 @pytest.fixture
 def lan():
-    why = netns.usable() or next((f"needs {t}" for t in ("dnsmasq", "curl") if shutil.which(t) is None), None)
-    if why:
-        pytest.skip(why)
-    with netns.Lan(tag=f"lps{os.getpid() % 100000}") as made:
-        yield made
+    yield from serve_lan("lps")
 
 
 def _fetch(client: netns.Host, url: str) -> bytes | None:

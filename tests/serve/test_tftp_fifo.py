@@ -21,16 +21,12 @@ import pytest
 
 from livepxe.convert import ConvertOptions, convert
 from tests.fixtures import netns
-from tests.serve.lan import REPO, SERVER, livepxe_serve
+from tests.serve.lan import REPO, SERVER, livepxe_serve, serve_lan
 
 
 @pytest.fixture
 def lan():
-    why = netns.usable() or next((f"needs {t}" for t in ("dnsmasq", "curl") if shutil.which(t) is None), None)
-    if why:
-        pytest.skip(why)
-    with netns.Lan(tag=f"lpsf{os.getpid() % 100000}") as made:
-        yield made
+    yield from serve_lan("lpsf")
 
 
 def _tftp(client: netns.Host, url: str, seconds: int) -> subprocess.CompletedProcess:

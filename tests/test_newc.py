@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from livepxe.write import newc
+from livepxe import newc
 
 
 def test_header_fields_and_alignment():

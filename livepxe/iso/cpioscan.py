@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-MAGICS = (b"070701", b"070702")
-HEADER = 110
+from ..newc import HEADER_SIZE as HEADER
+from ..newc import MAGICS, TRAILER_NAME, aligned, header_sizes
+
 CHUNK = 4 * 1024 * 1024
-_HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
 @dataclass(frozen=True)
@@ -29,23 +29,18 @@ class Member:
     size: int
 
 
-def _align4(n: int) -> int:
-    return (n + 3) & ~3
-
-
 def parse_header(fd: int, at: int, file_size: int) -> Member | None:
     """The member whose newc header starts at ``at``, or None if none valid does."""
-    header = os.pread(fd, HEADER, at)
-    if len(header) < HEADER or header[:6] not in MAGICS or not all(c in _HEX for c in header[6:]):
+    sizes = header_sizes(os.pread(fd, HEADER, at))
+    if sizes is None:
         return None
-    fields = [int(header[6 + 8 * i: 14 + 8 * i], 16) for i in range(13)]
-    filesize, namesize = fields[6], fields[11]
+    filesize, namesize = sizes
     if not 1 <= namesize <= 4096:
         return None
     name = os.pread(fd, namesize, at + HEADER)
     if len(name) != namesize or name[-1:] != b"\0" or b"\0" in name[:-1]:
         return None
-    data = _align4(at + HEADER + namesize)
+    data = aligned(at + HEADER + namesize)
     if data + filesize > file_size:
         return None
     return Member(name[:-1].decode("utf-8", "replace"), data, filesize)
@@ -69,9 +64,9 @@ def members(path: Path) -> list[Member]:
             if member is None:
                 pos = at + 1
                 continue
-            if member.name != "TRAILER!!!":
+            if member.name != TRAILER_NAME:
                 found.append(member)
-            pos = _align4(member.offset + member.size)
+            pos = aligned(member.offset + member.size)
     finally:
         os.close(fd)
     return found
@@ -110,12 +105,12 @@ def find_in_stream(stream: IO[bytes], name: str, head: int = 32 * 1024 + 8) -> S
         header = read_exact(HEADER)
         if len(header) < HEADER:
             return None
-        if header[:6] not in MAGICS or not all(c in _HEX for c in header[6:]):
+        sizes = header_sizes(header)
+        if sizes is None:
             if header.strip(b"\0"):
                 return None
             continue  # zero padding between concatenated archives
-        fields = [int(header[6 + 8 * i: 14 + 8 * i], 16) for i in range(13)]
-        filesize, namesize = fields[6], fields[11]
+        filesize, namesize = sizes
         raw_name = read_exact(namesize)
         read_exact(-pos % 4)
         member_name = raw_name.rstrip(b"\0").decode("utf-8", "replace").lstrip("./")

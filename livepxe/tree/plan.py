@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Union
 
-from .. import __version__
+from .. import __version__, newc
 from ..bootconf import carried_cmdline, printable, pxelinux
 from ..bootconf.entry import BootEntry
 from ..catalogue import menus as catalogue_menus
@@ -28,7 +28,6 @@ from ..host import loaders
 from ..iso import initrdprobe, mediakind
 from ..iso.isoreader import IsoFile, LiveIso, read_live_iso
 from ..options import Compression, ConvertOptions, InitrdMode, Payload
-from ..write import newc
 from ..write.payload import check_compressor, cpio_segments
 from ..write.streamcopy import FileRange, Segment, total_length
 from ..write.treewriter import TreeWriter

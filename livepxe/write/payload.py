@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .. import newc
 from ..errors import LivepxeError
 from ..host import run
 from ..progress import Progress
-from . import newc
 from .streamcopy import FileRange, Segment
 
 COMPRESSORS: dict[str, list[str]] = {

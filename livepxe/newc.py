@@ -1,6 +1,8 @@
-"""The newc ("SVR4 no CRC") cpio format, as the Linux kernel unpacks it.
+"""The newc ("SVR4 no CRC") cpio format, as the Linux kernel unpacks it: its header written and read.
 
-Written by hand because the standard library has no cpio writer and GNU
+Written (`file_header`, `trailer`) for the archive that carries the ISO, and read
+(`header_sizes`) by `iso.cpioscan` to find members in an initrd.  Written by hand
+because the standard library has no cpio writer and GNU
 ``cpio -H newc`` copies in 512-byte blocks (10x slower than ``cp`` on a
 gigabyte ISO, measured).  Writing the 110-byte header ourselves lets the
 kernel copy the member's bytes with ``copy_file_range``.
@@ -18,12 +20,30 @@ MAX_MEMBER_SIZE = 0xFFFF_FFFF
 ALIGNMENT = 4
 
 _MAGIC = "070701"
-_TRAILER_NAME = "TRAILER!!!"
+#: What a reader accepts: newc, and newc with CRC ("070702"), which dracut's early cpio may use.
+MAGICS = (b"070701", b"070702")
+#: The fixed part of a header: the magic and thirteen 8-digit hex fields; the name follows.
+HEADER_SIZE = 110
+TRAILER_NAME = "TRAILER!!!"
+_HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
 def padding(length: int, alignment: int = ALIGNMENT) -> bytes:
     """Zero bytes that bring ``length`` up to the next multiple of ``alignment``."""
     return b"\0" * (-length % alignment)
+
+
+def aligned(offset: int, alignment: int = ALIGNMENT) -> int:
+    """``offset`` rounded up to the next multiple of ``alignment`` (where a name's or member's data ends)."""
+    return offset + (-offset % alignment)
+
+
+def header_sizes(header: bytes) -> tuple[int, int] | None:
+    """The (data size, name size) a newc header's fixed part gives, or None if ``header`` is not one."""
+    if len(header) < HEADER_SIZE or header[:6] not in MAGICS or not all(c in _HEX for c in header[6:HEADER_SIZE]):
+        return None
+    fields = [int(header[6 + 8 * i: 14 + 8 * i], 16) for i in range(13)]
+    return fields[6], fields[11]
 
 
 def _header(name: str, size: int, mode: int, mtime: int, ino: int, nlink: int) -> bytes:
@@ -44,6 +64,6 @@ def file_header(name: str, size: int, mtime: int = 0, ino: int = 1, mode: int = 
 
 def trailer() -> bytes:
     """The end-of-archive member, padded to the 512-byte block the kernel tolerates."""
-    raw = _header(_TRAILER_NAME, 0, 0, 0, 0, 1)
+    raw = _header(TRAILER_NAME, 0, 0, 0, 0, 1)
     return raw + b"\0" * (-len(raw) % 512)
 

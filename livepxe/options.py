@@ -17,7 +17,7 @@ from typing import ClassVar, Optional, TypeVar
 
 from .errors import LivepxeError
 from .optiontable import TABLE, Compression, InitrdMode, Payload, convert_flags
-from .tree import httpboot, httproot
+from .tree import httpboot, isourl
 from .tree.layout import Layout
 from .write import payload
 
@@ -73,7 +73,7 @@ class ConvertOptions:
             except ValueError:
                 raise LivepxeError(f"{flag} must be one of {', '.join(choices(enum))}, not {value!r}") from None
         if name == "http_url":
-            httproot.iso_url(str(value), "probe.iso", flag)
+            isourl.iso_url(str(value), "probe.iso", flag)
         elif name == "http_boot":
             httpboot.parse(str(value), flag)
         return value
@@ -107,7 +107,7 @@ class ConvertOptions:
         if self.compress is not Compression.NONE:
             payload.check_compressor(self.compress.value, self.FLAGS["compress"])
         if self.http_url is not None:
-            httproot.iso_url(self.http_url, "probe.iso", self.FLAGS["http_url"])
+            isourl.iso_url(self.http_url, "probe.iso", self.FLAGS["http_url"])
             if self.compress is not Compression.NONE:
                 raise LivepxeError(f"{self.FLAGS['compress']} has nothing to compress with {self.FLAGS['http_url']}: "
                                    "the initrd carries no ISO; drop one of them")

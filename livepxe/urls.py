@@ -5,7 +5,7 @@ pxelinux, GRUB and iPXE configs and dnsmasq's: a quote there ended
 ``root=`` early in all three configs, a user name or a fragment was sent
 to no server, a 5 KB URL overflowed loaders' buffers.  So a URL is
 ``http[s]://HOST[:PORT]/PATH`` and nothing else; each user adds only the
-checks of its own format (`httproot`, `httpboot`).
+checks of its own format (`isourl`, `httpboot`).
 """
 
 from __future__ import annotations

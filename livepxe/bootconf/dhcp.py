@@ -17,8 +17,8 @@ DEFAULT_TFTP_ROOT = "/srv/tftp"
 
 
 @dataclass(frozen=True)
-class BootFiles:
-    """Per-firmware boot files, as paths from the TFTP root (None: not in this tree)."""
+class SiteBootFiles:
+    """What the site's DHCP server hands out: boot files by firmware, from ``tftp_root`` (None: not in this tree)."""
 
     bios: str | None
     uefi: str | None
@@ -26,7 +26,7 @@ class BootFiles:
     tftp_root: str = DEFAULT_TFTP_ROOT
 
 
-def missing_notes(files: BootFiles) -> list[str]:
+def missing_notes(files: SiteBootFiles) -> list[str]:
     """Say which firmware this tree brings no loader for (integration mode, or none on the host)."""
     return [f"No {kind} loader in this tree: keep the boot file your TFTP root already serves {kind} clients."
             for kind, path in (("BIOS", files.bios), ("UEFI", files.uefi)) if not path]

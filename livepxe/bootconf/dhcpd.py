@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dhcp import ARCH_UEFI_X64, BootFiles, missing_notes
+from .dhcp import ARCH_UEFI_X64, SiteBootFiles, missing_notes
 from .text import comment_lines, printable
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|#[^\n]*|[{};]|[^\s{};"#]+')
@@ -62,7 +62,7 @@ def render_toplevel(comment: str, folder: str) -> str:
         ARCH_DEFINITION, ""])
 
 
-def render(files: BootFiles, comment: str, folder: str | None = None) -> str:
+def render(files: SiteBootFiles, comment: str, folder: str | None = None) -> str:
     """An ISC dhcpd.conf fragment for the subnet (or global) scope; ``folder``: where the snippets are."""
     folder = folder or f"{files.tftp_root}/dhcp"
     branches: list[tuple[str, str]] = []
@@ -122,7 +122,7 @@ def statements(text: str) -> list[Statement]:
     return found
 
 
-def parse(text: str) -> BootFiles:
+def parse(text: str) -> SiteBootFiles:
     """The boot file each branch of a snippet of ours names: by user class (iPXE), by arch (UEFI), else BIOS."""
     boot: dict[str, str] = {}
     test = ""
@@ -133,4 +133,4 @@ def parse(text: str) -> BootFiles:
             kind = "ipxe" if "user-class" in test else "uefi" if "arch" in test else "bios"
             boot[kind] = unquoted(statement.tokens[1])
             test = "" if statement.depth == 0 else test
-    return BootFiles(boot.get("bios"), boot.get("uefi"), boot.get("ipxe"))
+    return SiteBootFiles(boot.get("bios"), boot.get("uefi"), boot.get("ipxe"))

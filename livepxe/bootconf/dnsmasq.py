@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .dhcp import BootFiles, missing_notes
+from .dhcp import SiteBootFiles, missing_notes
 from .text import comment_lines, printable
 
 #: Characters a dnsmasq value may hold here: a path or URL, no separator, quote, comment or space.
@@ -24,7 +24,7 @@ def safe_value(value: str) -> bool:
     return bool(_SAFE_VALUE.match(value))
 
 
-def render(files: BootFiles, comment: str, folder: str | None = None) -> str:
+def render(files: SiteBootFiles, comment: str, folder: str | None = None) -> str:
     """A dnsmasq.conf fragment for the site's DHCP server (dnsmasq serves TFTP itself from ``tftp-root``).
 
     ``folder`` is where the snippets are.  A boot file dnsmasq cannot carry
@@ -73,7 +73,7 @@ def directives(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def parse(text: str) -> BootFiles:
+def parse(text: str) -> SiteBootFiles:
     """The boot files and TFTP root a snippet of ours routes to."""
     boot: dict[str, str] = {}
     root = ""
@@ -84,4 +84,4 @@ def parse(text: str) -> BootFiles:
             kind = next((k for k, tags in _BOOT_TAGS.items() if value.startswith(tags + ",")), None)
             if kind:
                 boot[kind] = value[len(_BOOT_TAGS[kind]) + 1:]
-    return BootFiles(boot.get("bios"), boot.get("uefi"), boot.get("ipxe"), root)
+    return SiteBootFiles(boot.get("bios"), boot.get("uefi"), boot.get("ipxe"), root)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 
-from .dhcp import ARCH_UEFI_X64, BootFiles, missing_notes
+from .dhcp import ARCH_UEFI_X64, SiteBootFiles, missing_notes
 from .text import comment_lines, printable
 
 #: Class name of each kind of client, in the order Kea evaluates them.
@@ -46,7 +46,7 @@ def include_line(path: str) -> str:
     return f'<?include "{path if safe else "/PATH/TO/THIS/FILE"}"?>'
 
 
-def render(files: BootFiles, comment: str, folder: str | None = None) -> str:
+def render(files: SiteBootFiles, comment: str, folder: str | None = None) -> str:
     """Client classes for Kea's ``Dhcp4`` ``client-classes`` list; ``folder``: where the snippets are."""
     here = include_line(f"{folder or files.tftp_root + '/dhcp'}/kea-dhcp4.conf")
     lines = [*comment_lines(comment),
@@ -83,8 +83,8 @@ def classes(text: str) -> list[dict]:
     return found
 
 
-def parse(text: str) -> BootFiles:
+def parse(text: str) -> SiteBootFiles:
     """The boot file each class of ours names."""
     names = {name: kind for kind, name in CLASSES.items()}
     boot = {names[c["name"]]: c.get("boot-file-name") for c in classes(text) if c.get("name") in names}
-    return BootFiles(boot.get("bios"), boot.get("uefi"), boot.get("ipxe"))
+    return SiteBootFiles(boot.get("bios"), boot.get("uefi"), boot.get("ipxe"))

@@ -84,7 +84,7 @@ class IsoFiles(Generic[F]):
 
 
 @dataclass(frozen=True)
-class BootFiles(Generic[F]):
+class BootCandidate(Generic[F]):
     """One kernel the ISO boots, the initrd and arguments of its plain start entry, and the config naming it."""
 
     kernel: F
@@ -93,7 +93,7 @@ class BootFiles(Generic[F]):
     config: Optional[str]
 
 
-def find(iso: Path, files: IsoFiles[F], configs: Sequence[str], kernel_dirs: Sequence[str]) -> list[BootFiles[F]]:
+def find(iso: Path, files: IsoFiles[F], configs: Sequence[str], kernel_dirs: Sequence[str]) -> list[BootCandidate[F]]:
     """The boot images of ``iso``, in menu order; LivepxeError when it has none we can use."""
     images, missing = _from_menus(files, _menu_entries(files, configs))
     if images:
@@ -143,7 +143,7 @@ def _menu_entries(files: IsoFiles[F], configs: Sequence[str]) -> list[BootEntry]
     return entries
 
 
-def _from_menus(files: IsoFiles[F], entries: list[BootEntry]) -> tuple[list[BootFiles[F]], str]:
+def _from_menus(files: IsoFiles[F], entries: list[BootEntry]) -> tuple[list[BootCandidate[F]], str]:
     """One image per distinct kernel file the menus name; and what the menus name that the ISO lacks."""
     by_kernel: dict[str, tuple[F, list[tuple[BootEntry, F]]]] = {}
     missing: list[str] = []
@@ -162,11 +162,11 @@ def _from_menus(files: IsoFiles[F], entries: list[BootEntry]) -> tuple[list[Boot
         if len(chosen.initrds) > 1:  # Fedora and EL menus load one; media that load more are refused (CoreOS)
             log.info("%s: the entry %s loads %d initrds; the tree carries only the first, %s", chosen.config,
                      printable(repr(chosen.title)), len(chosen.initrds), initrd.path)
-        images.append(BootFiles(kernel, initrd, isomenu.kernel_args(chosen), chosen.config))
+        images.append(BootCandidate(kernel, initrd, isomenu.kernel_args(chosen), chosen.config))
     return images, ", ".join(printable(p) for p in dict.fromkeys(missing))
 
 
-def _distinct(files: IsoFiles[F], images: list[BootFiles[F]]) -> list[BootFiles[F]]:
+def _distinct(files: IsoFiles[F], images: list[BootCandidate[F]]) -> list[BootCandidate[F]]:
     """``images`` without later copies (same kernel and initrd bytes) of an earlier one."""
     seen: set[tuple[tuple[int, str], tuple[int, str]]] = set()
     kept = []
@@ -178,7 +178,7 @@ def _distinct(files: IsoFiles[F], images: list[BootFiles[F]]) -> list[BootFiles[
     return kept
 
 
-def _well_known(iso: Path, files: IsoFiles[F], kernel_dirs: Sequence[str]) -> Iterable[BootFiles[F]]:
+def _well_known(iso: Path, files: IsoFiles[F], kernel_dirs: Sequence[str]) -> Iterable[BootCandidate[F]]:
     """``vmlinuzN`` + ``initrdN.img`` in the first of ``kernel_dirs`` that has any (no arguments known)."""
     for directory in kernel_dirs:
         kernels = sorted((m.group(1), name) for name in files.names(directory) if (m := _KERNEL_NAME.match(name)))
@@ -188,7 +188,7 @@ def _well_known(iso: Path, files: IsoFiles[F], kernel_dirs: Sequence[str]) -> It
             if kernel is None or initrd is None:
                 raise LivepxeError(
                     f"{iso}: {directory}/{name} has no initrd{suffix}.img beside it; is the ISO complete?")
-            yield BootFiles(kernel, initrd, None, None)
+            yield BootCandidate(kernel, initrd, None, None)
         if kernels:
             return
 

@@ -2,7 +2,7 @@
 
 ``plan`` reads the ISO and the host and writes nothing in the target; ``layout``
 owns every path in a tree and how configs name them; ``cmdline`` the kernel
-arguments; ``netboot``, ``httpboot`` and ``httproot`` the UEFI, iPXE, DHCP and HTTP
+arguments; ``netboot``, ``httpboot`` and ``isourl`` the UEFI, iPXE, DHCP and HTTP
 deliveries; ``sizing`` and ``ram`` the size limits and the RAM model; ``note``
 (``livepxe.json``) and ``manifest`` (``SHA256SUMS``) what a written tree says of
 itself; ``result`` what the caller gets back; ``verify`` checks a tree against

@@ -86,7 +86,7 @@ def plan_netboot(scratch: Path, layout: Layout, entries: Sequence[BootEntry], co
 
     out.boot_files = BootFiles(bios=bios_boot_file, uefi=loaders.boot_file if loaders else None,
                                ipxe=layout.file(IPXE_SCRIPT))
-    files = dhcp.BootFiles(bios=out.boot_files.bios, uefi=out.boot_files.uefi, ipxe=out.boot_files.ipxe,
+    files = dhcp.SiteBootFiles(bios=out.boot_files.bios, uefi=out.boot_files.uefi, ipxe=out.boot_files.ipxe,
                            tftp_root=str(served_root or layout.root))
     folder = posixpath.join(files.tftp_root, posixpath.dirname(layout.file(DHCPD)))
     put(layout.file(DNSMASQ), dnsmasq.render(files, comment, folder))

@@ -31,7 +31,7 @@ from ..options import Compression, ConvertOptions, InitrdMode, Payload
 from ..write.payload import check_compressor, cpio_segments
 from ..write.streamcopy import FileRange, Segment, total_length
 from ..write.treewriter import TreeWriter
-from . import httpboot, httproot, netboot
+from . import httpboot, isourl, netboot
 from .cmdline import pxe_cmdline, safe_iso_name
 from .layout import ISO_INITRD, NOTE, SUMS, Layout, initrd_name, kernel_name
 from .note import BootFiles
@@ -197,7 +197,7 @@ def _read_source(options: ConvertOptions, note: Callable[[str], None]) -> _Sourc
     iso_name = safe_iso_name(iso_path.name)
     if iso_name != iso_path.name:
         note(f"{iso_path.name!r} cannot appear in a boot config; the initramfs carries it as {iso_name}")
-    url, carry_iso = httproot.iso_url(options.http_url, iso_name) if options.http_url else (None, False)
+    url, carry_iso = isourl.iso_url(options.http_url, iso_name) if options.http_url else (None, False)
     if url:
         if options.initrd_mode is InitrdMode.SEPARATE:
             note("--initrd-mode separate has no effect with --http-url: the initrd carries no ISO")
@@ -265,7 +265,7 @@ def _entries(source: _Source, layout: Layout, options: ConvertOptions,
         initrds = (layout.reference(initrd_file),) + ((layout.reference(source.iso_file),) if source.iso_file else ())
         args = pxe_cmdline(image.args, source.iso_name, options.append, options.cmdline)
         if source.url:
-            args = httproot.http_cmdline(args, source.iso_name, source.url)
+            args = isourl.http_cmdline(args, source.iso_name, source.url)
         args, dropped = carried_cmdline(args)
         if dropped:
             note(f"{kernel_file}: kernel arguments dropped, a boot config cannot carry them as data: "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from livepxe.bootconf import BootEntry
-from livepxe.bootconf.dhcp import BootFiles
+from livepxe.bootconf.dhcp import SiteBootFiles
 
 #: Kernel words that stretch the quoting rules but every format carries.
 TRICKY_CMDLINE = ('root=live:/Fedora-Live.iso rd.live.image ks="a b" opt="with = eq" "lone quoted" x==y a=b=c '
@@ -27,10 +27,10 @@ HTTP = [BootEntry(f"livepxe{i}", f"Fedora-Live 41 ({i})", f"{HTTP_BASE}live/deve
 ENTRY_CASES = {"self": (SELF, ""), "integrated": (INTEGRATED, "live/devel/minimal"), "tricky": (TRICKY, ""),
                "http": (HTTP, "live/devel/minimal")}
 
-FILES = {"self": BootFiles("pxelinux.0", "bootx64.efi", "boot.ipxe", "/srv/tftp/live"),
-         "bios-only": BootFiles("pxelinux.0", None, "live/devel/minimal/boot.ipxe", "/var/lib/tftpboot"),
-         "uefi-only": BootFiles(None, "grubnetx64.efi", None, "/srv/tftp"),
-         "odd-root": BootFiles("pxelinux.0", "bootx64.efi", "boot.ipxe", "/srv/my tftp,#1")}
+FILES = {"self": SiteBootFiles("pxelinux.0", "bootx64.efi", "boot.ipxe", "/srv/tftp/live"),
+         "bios-only": SiteBootFiles("pxelinux.0", None, "live/devel/minimal/boot.ipxe", "/var/lib/tftpboot"),
+         "uefi-only": SiteBootFiles(None, "grubnetx64.efi", None, "/srv/tftp"),
+         "odd-root": SiteBootFiles("pxelinux.0", "bootx64.efi", "boot.ipxe", "/srv/my tftp,#1")}
 
 #: What a hostile ISO can put in its volume label, file name or kernel arguments.
 HOSTILE = ["L\ndhcp-option=6,6.6.6.6", "L\ntftp-root=/", "L\nnext-server 6.6.6.6;", "L\nconfigfile (http,x)/y",

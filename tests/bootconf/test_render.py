@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from livepxe.bootconf import BootEntry, dhcpd, dnsmasq, grub, ipxe, kea, pxelinux
-from livepxe.bootconf.dhcp import BootFiles
+from livepxe.bootconf.dhcp import SiteBootFiles
 
 from .samples import FILES, INTEGRATED
 
@@ -97,7 +97,7 @@ def test_isc_dhcpd_branches_on_option_93():
     assert ('if exists user-class and option user-class = "iPXE" {\n  filename "boot.ipxe";\n'
             '} elsif option arch = 00:07 or option arch = 00:09 {\n  filename "bootx64.efi";\n'
             '} else {\n  filename "pxelinux.0";\n}\n') in text
-    bios_only = dhcpd.render(BootFiles(bios="pxelinux.0", uefi=None, ipxe=None), "c")
+    bios_only = dhcpd.render(SiteBootFiles(bios="pxelinux.0", uefi=None, ipxe=None), "c")
     assert 'filename "pxelinux.0";' in bios_only and all(s.end == ";" for s in dhcpd.statements(bios_only))
 
 

@@ -1,4 +1,4 @@
-"""HTTP live root: the client's initramfs downloads the ISO instead of carrying it.
+"""The ISO's URL (`--http-url`): the client's initramfs downloads the ISO instead of carrying it.
 
 dracut's livenet module turns ``root=live:http://HOST/PATH/NAME.iso`` into a
 download (curl, into the initramfs' tmpfs) followed by the same loop mount

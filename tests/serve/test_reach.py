@@ -8,9 +8,11 @@ a 0700 folder, and a mount step made to fail or to be slow.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -80,13 +82,14 @@ exec /usr/bin/$(basename "$0") "$@"
 """
 
 
-def _run(tree: Path, fault: str, kill_after: str = "") -> tuple[str, subprocess.CompletedProcess]:
+def _run(tree: Path, fault: str, work_tmp: Path, kill_after: str = "") -> tuple[str, subprocess.CompletedProcess]:
     shims = tree.parent.parent / "shims"
     shims.mkdir(exist_ok=True)
     for tool in ("mount", "umount"):
         (shims / tool).write_text(SHIM)
         (shims / tool).chmod(0o755)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "FAULT": fault, "PATH": f"{shims}:{os.environ['PATH']}"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "FAULT": fault, "TMPDIR": str(work_tmp),
+           "PATH": f"{shims}:{os.environ['PATH']}"}
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(tree), fault], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     if kill_after:
@@ -112,38 +115,48 @@ def tree(request, tmp_path):
     return _tree(parent)
 
 
-def _work_folders_now() -> set:
-    return set(Path("/tmp").glob("livepxe-serve-*"))
+@pytest.fixture
+def work_tmp():
+    """The child serve's TMPDIR, of this test's own: no other serve on the machine changes its listing."""
+    folder = Path(tempfile.mkdtemp(prefix="livepxe-reach-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_a_failing_remount_leaves_the_tree_whole_and_no_work_folder(tree):
+def _work_folders_now(work_tmp: Path) -> set:
+    return set(work_tmp.glob("livepxe-serve-*"))
+
+
+def test_a_failing_remount_leaves_the_tree_whole_and_no_work_folder(tree, work_tmp):
     root, before = tree
-    folders = _work_folders_now()
-    out, proc = _run(root, "remount-fails")
+    folders = _work_folders_now(work_tmp)
+    out, proc = _run(root, "remount-fails", work_tmp)
     assert _listing(root) == before, proc
-    assert _work_folders_now() <= folders, out
+    assert _work_folders_now(work_tmp) <= folders, out
     assert "served" in out or "refused" in out
 
 
-def test_sigterm_during_the_remount_leaves_the_tree_whole_and_no_work_folder(tree):
+def test_sigterm_during_the_remount_leaves_the_tree_whole_and_no_work_folder(tree, work_tmp):
     root, before = tree
-    folders = _work_folders_now()
-    out, proc = _run(root, "remount-slow", kill_after="remounting")
+    folders = _work_folders_now(work_tmp)
+    out, proc = _run(root, "remount-slow", work_tmp, kill_after="remounting")
     assert _listing(root) == before, proc
     assert "interrupted" in out
-    assert _work_folders_now() <= folders, out
+    assert _work_folders_now(work_tmp) <= folders, out
 
 
-def test_an_unmount_that_fails_leaves_the_work_folder_and_the_tree_whole(tree):
+def test_an_unmount_that_fails_leaves_the_work_folder_and_the_tree_whole(tree, work_tmp):
     root, before = tree
-    folders = _work_folders_now()
-    out, proc = _run(root, "umount-fails")
+    folders = _work_folders_now(work_tmp)
+    out, proc = _run(root, "umount-fails", work_tmp)
     assert _listing(root) == before, proc
-    left = _work_folders_now() - folders
+    left = _work_folders_now(work_tmp) - folders
     assert len(left) == 1 and "left " in proc.stderr, proc
     # the mount ended with the child's namespace: the next serve recognises the folder and removes it
     from livepxe.serve import cli
-    cli._sweep_stale()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(work_tmp))
+        cli._sweep_stale()
     assert not any(p.exists() for p in left)
 
 

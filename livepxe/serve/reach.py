@@ -28,7 +28,7 @@ import os
 import shutil
 import stat
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 from ..errors import LivepxeError
 
@@ -96,15 +96,21 @@ def cover(source: str, target: str) -> None:
     _mount(None, target, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
-def holds_links(root: Path) -> bool:
-    """Does the tree hold a symbolic link (or more entries than are worth looking at)?"""
+def entries(root: Path) -> Iterator[Optional[str]]:
+    """Every path below ``root``, links not followed; a last None when more than `SCAN_LIMIT` were there."""
     seen = 0
     for folder, dirs, files in os.walk(root, followlinks=False):
         for name in (*dirs, *files):
             seen += 1
-            if seen > SCAN_LIMIT or stat.S_ISLNK(os.lstat(os.path.join(folder, name)).st_mode):
-                return True
-    return False
+            if seen > SCAN_LIMIT:
+                yield None
+                return
+            yield os.path.join(folder, name)
+
+
+def holds_links(root: Path) -> bool:
+    """Does the tree hold a symbolic link (or more entries than are worth looking at)?"""
+    return any(path is None or stat.S_ISLNK(os.lstat(path).st_mode) for path in entries(root))
 
 
 def mount_points() -> List[str]:

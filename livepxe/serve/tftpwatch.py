@@ -49,18 +49,14 @@ def answers(ip: str, seconds: float = ANSWER_SECONDS) -> bool:
 def fifos(root: Path) -> List[Path]:
     """The FIFOs in ``root``, and links in it that lead to one (at most `reach.SCAN_LIMIT` entries looked at)."""
     found: List[Path] = []
-    seen = 0
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        for name in (*dirs, *files):
-            seen += 1
-            if seen > reach.SCAN_LIMIT:
-                return found
-            path = Path(folder, name)
-            try:
-                if stat.S_ISFIFO(os.stat(path).st_mode):
-                    found.append(path)
-            except OSError:
-                continue
+    for path in reach.entries(root):
+        if path is None:
+            break
+        try:
+            if stat.S_ISFIFO(os.stat(path).st_mode):
+                found.append(Path(path))
+        except OSError:
+            continue
     return found
 
 
